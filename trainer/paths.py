@@ -1,0 +1,43 @@
+"""Where the trainer keeps its files: the project folders and the user's TRAINER_HOME."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CARDS_DIR = PROJECT_ROOT / "cards"
+LABS_DIR = PROJECT_ROOT / "labs"
+
+
+def trainer_home() -> Path:
+    """The user's data folder: $TRAINER_HOME, else the platform's user data dir. Created on demand."""
+    env = os.environ.get("TRAINER_HOME")
+    home = Path(env).expanduser() if env else Path(platformdirs.user_data_dir("trainer", appauthor=False))
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def db_path() -> Path:
+    """The SQLite progress database."""
+    return trainer_home() / "progress.db"
+
+
+def config_path() -> Path:
+    """The user's settings file."""
+    return trainer_home() / "config.toml"
+
+
+def workspace_dir() -> Path:
+    """Where learners' lab files live, one `<slug>.py` each."""
+    path = trainer_home() / "workspace"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cards_dir() -> Path:
+    """The deck folder: $TRAINER_CARDS, else the project's cards/."""
+    env = os.environ.get("TRAINER_CARDS")
+    return Path(env).expanduser() if env else CARDS_DIR
