@@ -1,7 +1,9 @@
 """Forbidden calls: while learner code runs, calling e.g. F.scaled_dot_product_attention raises, naming the call.
 
 The guard patches each named attribute once per process with a wrapper that raises only while the guard is
-active. Lab tests run with the guard active; a test computes its expected values inside `with reference():`.
+active and the name is among those the latest `install` forbade (so one lab's forbidden calls never leak into
+another lab run in the same process). Lab tests run with the guard active; a test computes its expected values
+inside `with reference():`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class ForbiddenCallError(RuntimeError):
 class _Guard:
     active: bool = False
     installed: dict[str, Any] = {}
+    forbidden: frozenset[str] = frozenset()
 
 
 def _resolve(dotted: str) -> tuple[Any, str]:
@@ -39,7 +42,7 @@ def _resolve(dotted: str) -> tuple[Any, str]:
 def _wrap(dotted: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if _Guard.active:
+        if _Guard.active and dotted in _Guard.forbidden:
             raise ForbiddenCallError(f"{dotted} is forbidden in this lab: implement it yourself")
         return original(*args, **kwargs)
 
@@ -47,7 +50,9 @@ def _wrap(dotted: str, original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def install(names: Iterable[str]) -> None:
-    """Patch each dotted name (idempotent). The guard stays inactive until `guarded()` is entered."""
+    """Patch each dotted name (idempotent) and forbid exactly these. The guard stays inactive until `guarded()`."""
+    names = list(names)
+    _Guard.forbidden = frozenset(names)
     for dotted in names:
         if dotted in _Guard.installed:
             continue

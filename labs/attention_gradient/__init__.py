@@ -1,0 +1,1 @@
+"""Lab 8: the backward pass of self-attention, by hand."""
