@@ -1,0 +1,1 @@
+"""Lab 6: a KV cache for fast autoregressive decoding."""

@@ -1,0 +1,54 @@
+"""Wrong: one list of keys and values is shared by every layer ([[]] * n_layers)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class KVCache:
+    """Per-layer keys and values, appended along time (dim 2).
+
+    Convention: `seq_len` is the number of positions stored for layer 0. A model reads it once, before
+    its first layer calls `update`, as the position of the first new token; after the forward pass it
+    has grown by the number of new tokens.
+    """
+
+    def __init__(self, n_layers: int) -> None:
+        self.keys: list[list[Tensor]] = [[]] * n_layers  # the same list object n_layers times
+        self.values: list[list[Tensor]] = [[]] * n_layers
+        self.n_layers = n_layers
+
+    @property
+    def seq_len(self) -> int:
+        """Positions seen so far."""
+        return sum(k.size(2) for k in self.keys[0]) // self.n_layers
+
+    def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+        """Append k, v (B, H, T_new, d) to this layer's cache; return all its keys and values (B, H, T_all, d)."""
+        self.keys[layer].append(k)
+        self.values[layer].append(v)
+        return torch.cat(self.keys[layer], dim=2), torch.cat(self.values[layer], dim=2)
+
+
+@torch.no_grad()
+def generate(model: nn.Module, prompt: Tensor, max_new_tokens: int) -> Tensor:
+    """Greedy decoding: one call on the whole prompt, then one call per new token, all through one cache."""
+    if max_new_tokens <= 0:
+        return prompt
+    cache = KVCache(model.config.n_layers)
+    logits = model(prompt, cache=cache)  # (B, P, V): prefill fills every layer's cache
+    next_token = logits[:, -1].argmax(dim=-1, keepdim=True)  # (B, 1)
+    tokens = [prompt, next_token]
+    for _ in range(max_new_tokens - 1):
+        logits = model(next_token, cache=cache)  # (B, 1, V): only the newest token is computed
+        next_token = logits[:, -1].argmax(dim=-1, keepdim=True)
+        tokens.append(next_token)
+    return torch.cat(tokens, dim=1)  # (B, P + max_new_tokens)
+
+
+def kv_cache_bytes(
+    n_layers: int, n_heads: int, head_dim: int, seq_len: int, batch: int, bytes_per_elem: int = 2
+) -> int:
+    """Bytes a full cache holds: a key and a value per layer, head, position and batch row."""
+    return 2 * n_layers * n_heads * head_dim * seq_len * batch * bytes_per_elem
