@@ -1,9 +1,197 @@
-"""Placeholder command group; its issue fills it in."""
+"""`trainer due`, `trainer review --plain`, `trainer undo`, `trainer config`: thin shells over ReviewService."""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from trainer.config import SETTING_NAMES, ConfigError, Settings, load_settings, save_settings, with_setting
+from trainer.review import GradeResult, ReviewService
+from trainer.srs import parse_quality
+from trainer.store import StoreError, open_store
+
+KEYS_HELP = "Enter: show answer | 0-5: grade | u: undo | q: quit"
+
+
+def load_cards() -> list[Any]:
+    """The deck's cards (trainer.deck), in id order."""
+    from trainer.deck import load_deck
+
+    return list(load_deck().cards)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _service(settings: Settings) -> ReviewService:
+    try:
+        return ReviewService(load_cards(), open_store(), settings)
+    except StoreError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def describe_grade(result: GradeResult) -> str:
+    """The acknowledgement line, printed only after the grade is committed."""
+    log = result.log
+    if log.is_repeat:
+        text = f"saved: card {log.card_id} graded {log.quality} (same-day repeat, schedule unchanged)"
+    else:
+        text = (
+            f"saved: card {log.card_id} graded {log.quality}, next review {log.after.due.isoformat()} "
+            f"(in {log.after.interval} d, EF {log.after.easiness:.2f})"
+        )
+    if result.requeued:
+        text += ", back later today"
+    return f"{text} [log {log.id}]"
+
+
+def run_plain(
+    service: ReviewService,
+    lines: Iterator[str],
+    echo: Callable[[str], None],
+    lang: str = "zh",
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """The line-based review loop; returns the number of grades saved. EOF or 'q' ends it.
+
+    Each acknowledgement ("saved: ... [log N]") is printed only after its transaction committed.
+    """
+    summary = service.summary()
+    echo(f"Today {summary.day.isoformat()}: {summary.due} due, {summary.new} new, {summary.repeats} to repeat.")
+    echo(KEYS_HELP)
+    saved = undone_count = 0
+    while (card := service.current()) is not None:
+        echo("")
+        echo(f"[{service.remaining} left] #{card.id} {card.title(lang)}")
+        echo(card.question(lang))
+        shown = clock()
+        revealed = False
+        while True:
+            line = next(lines, None)
+            if line is None or line.strip().lower() == "q":
+                echo(f"Bye: {saved} grade(s) saved, {undone_count} undone this session.")
+                return saved
+            command = line.strip().lower()
+            if command == "":
+                if not revealed:
+                    echo("--- answer ---")
+                    echo(card.answer(lang))
+                    echo("Grade 0-5 (5 perfect, 4 hesitated, 3 hard, 0-2 wrong):")
+                    revealed = True
+                continue
+            if command == "u":
+                undone = service.undo()
+                undone_count += undone is not None
+                echo("nothing to undo" if undone is None else f"undone: card {undone.log.card_id} grade "
+                     f"{undone.log.quality} [log {undone.log.id}]")
+                break
+            try:
+                quality = parse_quality(command)
+            except ValueError as exc:
+                echo(f"{exc}; nothing saved. {KEYS_HELP}")
+                continue
+            result = service.grade(quality, seconds=clock() - shown)
+            saved += 1
+            echo(describe_grade(result))
+            break
+    echo(f"Done for today: {saved} grade(s) saved, {undone_count} undone this session.")
+    return saved
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Lines from stdin one at a time (no read-ahead, so it works interactively and through a pipe)."""
+    while line := sys.stdin.readline():
+        yield line
+
+
+def due() -> None:
+    """Show today's queue as a table."""
+    settings = _settings()
+    service = _service(settings)
+    summary = service.summary()
+    table = Table(title=f"Today {summary.day.isoformat()}: {summary.due} due, {summary.new} new, "
+              f"{summary.repeats} to repeat, {summary.done} done")
+    for column in ("#", "Card", "Due", "EF", "Interval"):
+        table.add_column(column)
+    for card_id, card, state in service.queue_rows():
+        table.add_row(
+            str(card_id),
+            card.title(settings.language),
+            "new" if state is None else state.due.isoformat(),
+            "" if state is None else f"{state.easiness:.2f}",
+            "" if state is None else f"{state.interval} d",
+        )
+    Console().print(table)
+
+
+def review(
+    plain: bool = typer.Option(False, "--plain", help="Line-based review in the terminal (works through a pipe)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Card language: zh or en (default: config)."),
+) -> None:
+    """Review today's cards. With --plain: question, Enter shows the answer, 0-5 grades, u undoes, q quits."""
+    settings = _settings()
+    language = lang or settings.language
+    if language not in ("zh", "en"):
+        raise _fail(f"--lang must be zh or en, got {language!r}")
+    if not plain:
+        typer.echo("The full-screen review opens with `trainer`; use `trainer review --plain` here.")
+    service = _service(settings)
+    run_plain(service, _stdin_lines(), typer.echo, language)
+
+
+def undo() -> None:
+    """Undo the latest grade (repeatable); the log row is kept and marked undone."""
+    try:
+        undone = open_store().undo_last()
+    except StoreError as exc:
+        raise _fail(str(exc)) from exc
+    if undone is None:
+        typer.echo("nothing to undo")
+        return
+    log = undone.log
+    state = "new again" if undone.restored is None else f"due {undone.restored.due.isoformat()}"
+    typer.echo(f"undone: card {log.card_id} grade {log.quality} at {log.reviewed_at:%Y-%m-%d %H:%M} UTC; "
+               f"card is {state} [log {log.id}]")
+
+
+def config(
+    key: Optional[str] = typer.Argument(None, help=f"Setting to change: {', '.join(SETTING_NAMES)}."),
+    value: Optional[str] = typer.Argument(None, help="Its new value."),
+) -> None:
+    """Show the settings, or set one: `trainer config new_per_day 10`."""
+    settings = _settings()
+    if key is not None:
+        if value is None:
+            raise _fail(f"give a value: trainer config {key} VALUE")
+        try:
+            settings = with_setting(settings, key, value)
+        except ConfigError as exc:
+            raise _fail(str(exc)) from exc
+        path = save_settings(settings)
+        typer.echo(f"saved {key} = {getattr(settings, key)} to {path}")
+        return
+    for name in SETTING_NAMES:
+        typer.echo(f"{name} = {getattr(settings, name)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.command("due")(due)
+    app.command("review")(review)
+    app.command("undo")(undo)
+    app.command("config")(config)
