@@ -1,9 +1,258 @@
-"""Placeholder command group; its issue fills it in."""
+"""`trainer lab ...`: list, start, check, hint, reset, solution and demo, thin shells over trainer.labs."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from trainer import labs
+from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult
+from trainer.paths import PROJECT_ROOT
+
+lab_app = typer.Typer(help="Coding labs: start one, check your answer, get hints.", no_args_is_help=True)
+
+_MARK = {"passed": ("✓", "green"), "failed": ("✗", "red"), "error": ("✗", "red"), "skipped": ("-", "yellow"),
+         "not_run": ("·", "dim")}  # fmt: skip
+_OUTCOME_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold red", "timeout": "bold yellow",
+                  "oom": "bold yellow", "crashed": "bold magenta"}  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add the `lab` group to the root app."""
+    app.add_typer(lab_app, name="lab")
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _find(slug: str) -> Lab:
+    try:
+        return labs.find_lab(slug)
+    except LabError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _attempts_by_slug() -> dict[str, list[Any]]:
+    from trainer import store
+
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    try:
+        for attempt in store.lab_attempts():
+            grouped[attempt.slug].append(attempt)
+    except store.StoreError as exc:
+        Console(stderr=True).print(f"[yellow]warning:[/] cannot read lab attempts: {exc}")
+    return grouped
+
+
+def _status_style(status: str) -> str:
+    if status == "passed":
+        return "green"
+    if status.startswith("failed"):
+        return "yellow" if not status.startswith("failed 0/") else "red"
+    return "dim"
+
+
+@lab_app.command("list")
+def list_labs() -> None:
+    """Every lab with its card and your status (never tried / failed n/m / passed)."""
+    attempts = _attempts_by_slug()
+    table = Table(title="Labs", title_justify="left", expand=True)
+    table.add_column("card", justify="right", no_wrap=True)
+    table.add_column("lab", no_wrap=True)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("level", no_wrap=True)
+    table.add_column("min", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for number, (slug, lab) in enumerate(labs.catalog(), start=1):
+        if lab is None:
+            table.add_row(str(number), slug, "", "", "", "not yet available", style="dim")
+            continue
+        status = labs.attempt_status(attempts.get(slug, []))
+        table.add_row(str(lab.card), lab.slug, lab.title_en, "★" * lab.difficulty, str(lab.minutes),
+                      f"[{_status_style(status)}]{status}[/]")  # fmt: skip
+    _console().print(table)
+
+
+@lab_app.command()
+def start(slug: str) -> None:
+    """Copy the lab's starter into your workspace (never overwrites your work) and print its path."""
+    lab = _find(slug)
+    path, created = labs.start(lab)
+    console = _console()
+    if created:
+        console.print(f"[green]Created[/] {path}")
+        console.print(f"Read {lab.readme}, edit the file, then run [bold]trainer lab check {slug}[/].")
+    else:
+        console.print(f"[yellow]Your file already exists[/] (left untouched): {path}")
+
+
+def _test_line(result: TestResult) -> str:
+    mark, style = _MARK.get(result.outcome, ("?", "red"))
+    line = f"[{style}]{mark}[/] {result.name} [dim]{result.seconds:.2f}s[/]"
+    if result.outcome not in ("passed", "not_run") and result.message:
+        first, *rest = result.message.splitlines()
+        line += f"\n    [red]{first}[/]" + "".join(f"\n    {extra}" for extra in rest[:6])
+    return line
+
+
+def _print_summary(console: Console, result: CheckResult) -> None:
+    table = Table(title=f"{result.slug}: {result.file}", title_justify="left")
+    table.add_column("test")
+    table.add_column("result")
+    table.add_column("s", justify="right")
+    for test in result.tests:
+        mark, style = _MARK.get(test.outcome, ("?", "red"))
+        table.add_row(test.name, f"[{style}]{mark} {test.outcome}[/]", f"{test.seconds:.2f}")
+    console.print(table)
+    counts = f"{result.passed} passed, {result.failed} failed, {result.errors} errors"
+    if result.not_run:
+        counts += f", {result.not_run} not run"
+    style = _OUTCOME_STYLE.get(result.outcome, "bold")
+    console.print(f"[{style}]{result.outcome.upper()}[/] {counts} in {result.seconds:.1f}s on {result.device}")
+    if result.message:
+        console.print(f"[{style}]{result.message}[/]")
+    if result.outcome in ("error", "crashed") and result.output.strip():
+        cut = f" (output cut: showing the last {len(result.output.encode())} bytes)" if result.output_cut else ""
+        console.print(Panel(result.output[-4000:], title=f"pytest output{cut}", border_style="dim"))
+    elif result.output_cut:
+        console.print(f"[dim]The run printed {result.output_cut + len(result.output.encode())} bytes; "
+                      f"only the last {len(result.output.encode())} were kept.[/]")  # fmt: skip
+
+
+def _record(result: CheckResult) -> None:
+    from trainer.store import StoreError
+
+    try:
+        labs.record_attempt(result)
+    except StoreError as exc:
+        Console(stderr=True).print(f"[yellow]warning:[/] attempt not saved: {exc}")
+
+
+def _run_with_progress(console: Console, lab: Lab, file: Path, device: str, timeout: float) -> CheckResult:
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(f"checking {lab.slug}", total=None)
+
+        def show(event: TestEvent) -> None:
+            if event.kind == "session":
+                progress.update(task, total=event.total)
+            elif event.kind == "started":
+                progress.update(task, description=f"{event.name}")
+            elif event.result is not None:
+                progress.console.print(_test_line(event.result))
+                progress.update(task, completed=event.index)
+
+        return labs.check_lab(lab.slug, file, device, timeout=timeout, on_event=show, labs_root=lab.root)
+
+
+@lab_app.command()
+def check(
+    slug: str,
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="File to grade (default: your workspace file)."),
+    device: str = typer.Option("cpu", "--device", help="auto (cuda if the grading process sees one), cpu or cuda."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as one JSON object, nothing else."),
+    timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
+) -> None:
+    """Grade your file; exit 0 when every test passes, 1 when some fail, 2 when it could not run."""
+    lab = _find(slug)
+    target = file or labs.workspace_file(slug)
+    if file is None and not target.exists():
+        raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
+    console = _console()
+    try:
+        if as_json:
+            result = labs.check_lab(lab.slug, target, device, timeout=timeout, labs_root=lab.root)
+        else:
+            console.print(f"Checking [bold]{target}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)")
+            result = _run_with_progress(console, lab, target, device, timeout)
+    except LabError as exc:
+        raise _fail(str(exc)) from None
+    _record(result)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        _print_summary(console, result)
+    raise typer.Exit(result.exit_code)
+
+
+@lab_app.command()
+def hint(slug: str) -> None:
+    """Show the next hint (each reveals more; after the last one, it repeats)."""
+    from rich.markdown import Markdown  # imported on use: markdown-it is slow to import
+
+    lab = _find(slug)
+    number, total, text = labs.next_hint(lab)
+    if not total:
+        raise _fail(f"lab {slug!r} has no hints")
+    last = " (the last one)" if number == total else ""
+    _console().print(Panel(Markdown(text), title=f"{slug}: hint {number}/{total}{last}", border_style="cyan"))
+
+
+@lab_app.command()
+def reset(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Replace your workspace file with a fresh starter; the old one is kept as `<slug>.py.bak-<time>`."""
+    lab = _find(slug)
+    target = labs.workspace_file(slug)
+    if target.exists() and not yes:
+        typer.confirm(f"Replace {target} with a fresh starter (a backup is kept)?", abort=True)
+    path, backup = labs.reset(lab)
+    console = _console()
+    if backup is not None:
+        console.print(f"Your previous file is kept as {backup}")
+    console.print(f"[green]Fresh starter[/] at {path}")
+
+
+@lab_app.command()
+def solution(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Show the model answer (asks first: try the hints before)."""
+    from rich.syntax import Syntax  # imported on use: pygments is slow to import
+
+    lab = _find(slug)
+    if not yes:
+        typer.confirm(f"Show the solution of {slug}? Hints first are more useful", abort=True)
+    code = lab.solution.read_text(encoding="utf-8")
+    _console().print(Syntax(code, "python", line_numbers=True, word_wrap=True))
+
+
+def demo_command(lab: Lab) -> tuple[list[str], Path]:
+    """`python -m labs.<slug>.demo` from the project root; a lab outside the project runs its demo.py by path."""
+    if lab.root == PROJECT_ROOT / "labs":
+        return [sys.executable, "-m", f"labs.{lab.slug}.demo"], PROJECT_ROOT
+    return [sys.executable, str(lab.demo)], lab.folder
+
+
+@lab_app.command()
+def demo(slug: str) -> None:
+    """Run the lab's demo (the card's claim in numbers), streaming its output."""
+    lab = _find(slug)
+    if not lab.demo.is_file():
+        raise _fail(f"lab {slug!r} has no demo.py")
+    command, cwd = demo_command(lab)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if sys.stdout.isatty():
+        env["FORCE_COLOR"] = "1"
+    with subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            typer.echo(line, nl=False)
+    raise typer.Exit(proc.returncode)

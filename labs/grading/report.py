@@ -1,0 +1,207 @@
+"""Pytest plugin that writes a lab run's per-test results as JSON lines, one flushed line per event.
+
+Loaded by the grader with `-p labs.grading.report --report-file PATH [--memory-limit BYTES] [--auto-device]`.
+It needs only pytest and torch, never trainer code, so it also runs on GPU machines. Events, in order:
+
+- `{"event": "session", "device", "memory_limit", "torch", "nodeids"}` once the tests are collected (the device
+  and the memory limit actually used: `--auto-device` picks cuda when torch sees one);
+- `{"event": "started", "nodeid", "name"}` before each test, so a crash can be pinned on the running test;
+- `{"event": "test", "nodeid", "name", "outcome", "seconds", "message", "oom"}` after each test
+  (outcome: passed, failed, error or skipped; message: the failure in one short paragraph);
+- `{"event": "collect_error", "nodeid", "message"}` when the lab's test file cannot be collected;
+- `{"event": "abort", "message", "kind"}` when the run is stopped: `pytest.exit` (kind `Exit`, e.g. `--device cuda`
+  without CUDA) or a KeyboardInterrupt raised by learner code;
+- `{"event": "finish", "exitstatus"}` when pytest ends normally.
+
+A process that dies (os._exit, a signal, the memory limit) simply stops writing; the grader reads what is there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+REPORT_ENV = "TRAINER_LAB_REPORT"
+MESSAGE_LIMIT = 4000
+_OOM_MARKERS = ("can't allocate memory", "out of memory", "DefaultCPUAllocator")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("trainer lab report")
+    group.addoption("--report-file", default=None, help=f"write JSON-lines results here (or ${REPORT_ENV})")
+    group.addoption(
+        "--memory-limit",
+        type=int,
+        default=0,
+        help="on CPU, cap the address space at what is mapped when the tests start plus this many bytes",
+    )
+    group.addoption(
+        "--auto-device",
+        action="store_true",
+        default=False,
+        help="use cuda when torch.cuda.is_available(), else cpu (overrides --device)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--report-file") or os.environ.get(REPORT_ENV)
+    if path:
+        config.pluginmanager.register(JsonLinesReport(Path(path), config), "trainer-lab-report")
+
+
+def _mapped_bytes() -> int:
+    """The process's current address-space size (VmSize), 0 where /proc is not available."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _limit_memory(extra: int) -> None:
+    """RLIMIT_AS = what Python, torch and pytest map now + `extra`: the learner's code gets `extra` bytes more.
+
+    Set here rather than before exec: a CUDA build of torch maps gigabytes of libraries at import.
+    """
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    soft = _mapped_bytes() + extra
+    resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Resolve `--auto-device`, then apply `--memory-limit` on CPU (never on CUDA)."""
+    config = session.config
+    if config.getoption("--auto-device"):
+        import torch
+
+        config.option.device = "cuda" if torch.cuda.is_available() else "cpu"
+    limit = config.getoption("--memory-limit")
+    if limit and config.getoption("--device", default="cpu") == "cpu":
+        _limit_memory(limit)
+    else:
+        config.option.memory_limit = 0
+
+
+def _is_oom(exc: BaseException | None) -> bool:
+    """MemoryError, or a torch allocator failure (CPU or CUDA)."""
+    if isinstance(exc, MemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and any(m in str(exc) for m in _OOM_MARKERS)
+
+
+def _name(nodeid: str) -> str:
+    """The test's name with its class and parameters: `test_x[4-2]` from `labs/a/test_a.py::test_x[4-2]`."""
+    return nodeid.split("::", 1)[-1]
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    for prefix in ("Failed: ", "_pytest.outcomes.Failed: "):
+        text = text.removeprefix(prefix)
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " [...]"
+
+
+def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
+    """The failure's own message (exception type and text), never the whole traceback."""
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None and crash.message:
+        return _short(crash.message)
+    if isinstance(longrepr, tuple):  # a skip: (path, lineno, reason)
+        return _short(str(longrepr[2]))
+    lines = [line for line in str(longrepr or "").splitlines() if line.strip()]
+    return _short(lines[-1] if lines else "")
+
+
+class JsonLinesReport:
+    """Collects setup/call/teardown reports per test and writes one line per event."""
+
+    def __init__(self, path: Path, config: pytest.Config) -> None:
+        self._out: IO[str] = path.open("a", encoding="utf-8")
+        self._config = config
+        self._lab_file = config.getoption("--lab-file", default=None)
+        self._phases: dict[str, dict[str, Any]] = {}
+
+    def _write(self, **event: Any) -> None:
+        self._out.write(json.dumps(event, ensure_ascii=False) + "\n")
+        self._out.flush()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        import torch
+
+        nodeids = [item.nodeid for item in session.items]
+        device = self._config.getoption("--device", default="cpu")
+        limit = self._config.getoption("--memory-limit")
+        self._write(event="session", device=device, memory_limit=limit, torch=torch.__version__, nodeids=nodeids)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._write(event="collect_error", nodeid=report.nodeid, message=_message(report))
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self._phases[nodeid] = {"outcome": "passed", "seconds": 0.0, "message": "", "oom": False, "line": ""}
+        self._write(event="started", nodeid=nodeid, name=_name(nodeid))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        if call.excinfo is not None:
+            state = self._phases.setdefault(item.nodeid, {})
+            state["oom"] = state.get("oom", False) or _is_oom(call.excinfo.value)
+            state["line"] = state.get("line") or self._learner_line(call.excinfo)
+        return report
+
+    def _learner_line(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+        """`file.py:LINE` of the deepest traceback entry inside the learner's file, if any."""
+        if not self._lab_file:
+            return ""
+        target = Path(self._lab_file).resolve()
+        for entry in reversed(excinfo.traceback):
+            if Path(str(entry.path)).resolve() == target:
+                return f"{target.name}:{entry.lineno + 1}"
+        return ""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state = self._phases.setdefault(report.nodeid, {"outcome": "passed", "seconds": 0.0, "message": ""})
+        state["seconds"] = state.get("seconds", 0.0) + report.duration
+        if state["outcome"] != "passed" or report.passed:
+            return
+        if report.skipped:
+            state["outcome"] = "skipped"
+        elif report.when == "call":
+            state["outcome"] = "failed"
+        else:
+            state["outcome"] = "error"
+        state["message"] = _message(report)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        state = self._phases.pop(nodeid, {})
+        message = state.get("message", "")
+        if state.get("line") and message:
+            message = f"{message} (at {state['line']})"
+        self._write(
+            event="test",
+            nodeid=nodeid,
+            name=_name(nodeid),
+            outcome=state.get("outcome", "passed"),
+            seconds=round(state.get("seconds", 0.0), 4),
+            message=message,
+            oom=bool(state.get("oom", False)),
+        )
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        message = _short(str(getattr(excinfo.value, "msg", excinfo.value)))
+        self._write(event="abort", message=message, kind=type(excinfo.value).__name__)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._write(event="finish", exitstatus=int(exitstatus))
+        self._out.close()

@@ -1,0 +1,1 @@
+"""Proofs that every lab's autograder accepts right answers and rejects wrong ones."""

@@ -1,0 +1,138 @@
+"""Every lab's autograder, proven in-process: the solution and the alt file pass, the starter and each wrong file fail.
+
+Each case runs the lab's own test file through `pytest.main` (same arguments as the subprocess grader) with the
+learner-file option pointed at one file. The fake lab of tests/fixtures runs the same way, so the harness is
+exercised even for a lab that has no proofs yet. Completeness is checked for the real labs only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trainer.catalog import LAB_SLUGS
+from trainer.labs import Lab, all_labs, pytest_args
+from trainer.paths import LABS_DIR
+
+TESTS = Path(__file__).resolve().parent.parent
+REAL = (LABS_DIR, TESTS / "labs")
+FAKE = (TESTS / "fixtures" / "labs", TESTS / "fixtures" / "lab_proofs")
+SUITES = [REAL, FAKE]
+
+
+def _labs() -> list[tuple[Lab, Path]]:
+    return [(lab, proofs) for root, proofs in SUITES for lab in all_labs(root)]
+
+
+def _wrong_files() -> list[Any]:
+    return [
+        pytest.param(lab, path, id=f"{lab.slug}/{path.stem}")
+        for lab, proofs in _labs()
+        for path in sorted((proofs / "wrong" / lab.slug).glob("*.py"))
+    ]
+
+
+def _alt_files() -> list[Any]:
+    return [
+        pytest.param(lab, proofs / "alt" / f"{lab.slug}.py", id=lab.slug)
+        for lab, proofs in _labs()
+        if (proofs / "alt" / f"{lab.slug}.py").is_file()
+    ]
+
+
+LABS = [pytest.param(lab, id=lab.slug) for lab, _ in _labs()]
+REAL_LABS = [pytest.param(lab, id=lab.slug) for lab in all_labs(REAL[0])]
+
+
+class Outcomes:
+    """Pytest plugin: each test's outcome (a failing setup or teardown counts as an error)."""
+
+    def __init__(self) -> None:
+        self.by_test: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        previous = self.by_test.get(report.nodeid, "passed")
+        if previous != "passed":
+            return
+        if report.failed:
+            self.by_test[report.nodeid] = "failed" if report.when == "call" else "error"
+        elif report.when == "call" or report.skipped:
+            self.by_test[report.nodeid] = report.outcome
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.by_test[report.nodeid or "<collection>"] = "collect error"
+
+
+def grade(lab: Lab, file: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict[str, str]:
+    """Run `lab`'s tests on `file` in this process; {nodeid: outcome}."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    outcomes = Outcomes()
+    pytest.main([*pytest_args(lab, file, "cpu"), "-qq", "--tb=no", *extra], plugins=[outcomes])
+    return outcomes.by_test
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_solution_passes_every_test(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcomes = grade(lab, lab.solution, monkeypatch)
+    assert outcomes, f"{lab.slug}: no tests ran"
+    assert set(outcomes.values()) == {"passed"}, outcomes
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_starter_fails_every_test(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcomes = grade(lab, lab.starter, monkeypatch)
+    assert outcomes, f"{lab.slug}: no tests ran"
+    passing = [nodeid for nodeid, outcome in outcomes.items() if outcome == "passed"]
+    assert not passing, f"these tests pass on the starter, so they never call learner code: {passing}"
+
+
+@pytest.mark.parametrize(("lab", "path"), _wrong_files())
+def test_wrong_file_is_rejected(lab: Lab, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcomes = grade(lab, path, monkeypatch, "-x")
+    assert outcomes, f"{lab.slug}: no tests ran"
+    assert any(o in ("failed", "error") for o in outcomes.values()), f"{path.name} passes every test"
+
+
+@pytest.mark.parametrize(("lab", "path"), _alt_files())
+def test_alt_file_passes_every_test(lab: Lab, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcomes = grade(lab, path, monkeypatch)
+    assert outcomes, f"{lab.slug}: no tests ran"
+    assert set(outcomes.values()) == {"passed"}, outcomes
+
+
+def folder_problems(lab: Lab, proofs: Path) -> list[str]:
+    """What a lab folder lacks by docs/LAB_AUTHORING.md (empty when complete)."""
+    problems = []
+    required = ["__init__.py", "lab.toml", "README.md", "starter.py", "solution.py", f"test_{lab.slug}.py",
+                "hints.md", "demo.py"]  # fmt: skip
+    problems += [f"missing {name}" for name in required if not (lab.folder / name).is_file()]
+    if len(lab.hints()) != 3:
+        problems.append(f"hints.md has {len(lab.hints())} `## Hint N` sections, not 3")
+    readme = lab.readme.read_text(encoding="utf-8") if lab.readme.is_file() else ""
+    problems += [f"README.md lacks `{head}`" for head in ("## English", "## 中文") if head not in readme]
+    if lab.slug not in LAB_SLUGS or LAB_SLUGS.index(lab.slug) + 1 != lab.card:
+        problems.append(f"lab.toml card {lab.card} does not match the catalog")
+    if not 1 <= lab.difficulty <= 3:
+        problems.append(f"difficulty {lab.difficulty} is not 1-3")
+    if not (proofs / "alt" / f"{lab.slug}.py").is_file():
+        problems.append(f"no alt file tests/labs/alt/{lab.slug}.py")
+    if not list((proofs / "wrong" / lab.slug).glob("*.py")):
+        problems.append(f"no wrong files in tests/labs/wrong/{lab.slug}/")
+    return problems
+
+
+@pytest.mark.parametrize("lab", REAL_LABS)
+def test_lab_folder_is_complete(lab: Lab) -> None:
+    assert folder_problems(lab, REAL[1]) == []
+
+
+def test_folder_check_flags_an_incomplete_lab(tmp_path: Path) -> None:
+    (fake,) = all_labs(FAKE[0])
+    problems = folder_problems(fake, tmp_path)
+    assert "missing __init__.py" in problems
+    assert "lab.toml card 99 does not match the catalog" in problems
+    assert any("no alt file" in p for p in problems)
+    assert not any("hints.md" in p or "README" in p for p in problems)

@@ -1,0 +1,77 @@
+"""`trainer lab` commands that need no grading run: list, start, hint, reset, solution, demo."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trainer import store
+from trainer.cli import app
+
+FAKE_ROOT = Path(__file__).resolve().parent / "fixtures" / "labs"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def fake_labs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINER_LABS", str(FAKE_ROOT))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_list_shows_every_catalog_lab_and_the_status(trainer_home: Path) -> None:
+    result = runner.invoke(app, ["lab", "list"])
+    assert result.exit_code == 0
+    assert result.stdout.count("not yet available") == 20
+    assert "fake_add" in result.stdout and "never tried" in result.stdout
+    now = datetime.now(timezone.utc)
+    store.add_lab_attempt("fake_add", started_at=now, file_sha256="0" * 64, outcome="failed", passed=3, failed=2)
+    assert "failed 3/5" in runner.invoke(app, ["lab", "list"]).stdout
+
+
+def test_start_prints_the_path_and_keeps_existing_work(trainer_home: Path) -> None:
+    first = runner.invoke(app, ["lab", "start", "fake_add"])
+    path = trainer_home / "workspace" / "fake_add.py"
+    assert first.exit_code == 0 and str(path) in first.stdout.replace("\n", "")
+    path.write_text("mine")
+    second = runner.invoke(app, ["lab", "start", "fake_add"])
+    assert second.exit_code == 0 and "already exists" in second.stdout and path.read_text() == "mine"
+
+
+def test_hint_reveals_the_next_one() -> None:
+    first = runner.invoke(app, ["lab", "hint", "fake_add"])
+    second = runner.invoke(app, ["lab", "hint", "fake_add"])
+    assert "hint 1/3" in first.stdout and "Tensors support" in first.stdout
+    assert "hint 2/3" in second.stdout and "triangular" in second.stdout
+
+
+def test_reset_asks_and_keeps_a_backup(trainer_home: Path) -> None:
+    runner.invoke(app, ["lab", "start", "fake_add"])
+    path = trainer_home / "workspace" / "fake_add.py"
+    path.write_text("mine")
+    declined = runner.invoke(app, ["lab", "reset", "fake_add"], input="n\n")
+    assert declined.exit_code == 1 and path.read_text() == "mine"
+    done = runner.invoke(app, ["lab", "reset", "fake_add", "--yes"])
+    assert done.exit_code == 0 and "NotImplementedError" in path.read_text()
+    (backup,) = (trainer_home / "workspace").glob("fake_add.py.bak-*")
+    assert backup.read_text() == "mine"
+
+
+def test_solution_asks_first() -> None:
+    declined = runner.invoke(app, ["lab", "solution", "fake_add"], input="n\n")
+    assert declined.exit_code == 1 and "triu" not in declined.stdout
+    shown = runner.invoke(app, ["lab", "solution", "fake_add"], input="y\n")
+    assert shown.exit_code == 0 and "triu" in shown.stdout
+
+
+def test_demo_streams_the_demo_output() -> None:
+    result = runner.invoke(app, ["lab", "demo", "fake_add"])
+    assert result.exit_code == 0 and "running total of 1..4: 1 3 6 10" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["start", "hint", "reset", "solution", "demo"])
+def test_unavailable_lab_exits_2(command: str) -> None:
+    result = runner.invoke(app, ["lab", command, "decoder_only"])
+    assert result.exit_code == 2 and "not yet available" in result.stderr

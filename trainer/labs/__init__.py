@@ -1,0 +1,32 @@
+"""Coding labs from the trainer's side: the registry, the learner's workspace, and the subprocess grader."""
+
+from trainer.labs.grader import DEFAULT_MEMORY, DEFAULT_TIMEOUT, DEVICES, check_lab, pytest_args, stream_check
+from trainer.labs.registry import Lab, LabError, LabNotFound, all_labs, catalog, find_lab, labs_root, parse_hints
+from trainer.labs.results import CheckResult, TestEvent, TestResult
+from trainer.labs.workspace import attempt_status, next_hint, record_attempt, reset, start, workspace_file
+
+__all__ = [
+    "DEFAULT_MEMORY",
+    "DEFAULT_TIMEOUT",
+    "DEVICES",
+    "CheckResult",
+    "Lab",
+    "LabError",
+    "LabNotFound",
+    "TestEvent",
+    "TestResult",
+    "all_labs",
+    "attempt_status",
+    "catalog",
+    "check_lab",
+    "find_lab",
+    "labs_root",
+    "next_hint",
+    "parse_hints",
+    "pytest_args",
+    "record_attempt",
+    "reset",
+    "start",
+    "stream_check",
+    "workspace_file",
+]
