@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -105,10 +106,10 @@ def start(slug: str) -> None:
 
 def _test_line(result: TestResult) -> str:
     mark, style = _MARK.get(result.outcome, ("?", "red"))
-    line = f"[{style}]{mark}[/] {result.name} [dim]{result.seconds:.2f}s[/]"
+    line = f"[{style}]{mark}[/] {escape(result.name)} [dim]{result.seconds:.2f}s[/]"
     if result.outcome not in ("passed", "not_run") and result.message:
         first, *rest = result.message.splitlines()
-        line += f"\n    [red]{first}[/]" + "".join(f"\n    {extra}" for extra in rest[:6])
+        line += f"\n    [red]{escape(first)}[/]" + "".join(f"\n    {escape(extra)}" for extra in rest[:6])
     return line
 
 
@@ -119,7 +120,7 @@ def _print_summary(console: Console, result: CheckResult) -> None:
     table.add_column("s", justify="right")
     for test in result.tests:
         mark, style = _MARK.get(test.outcome, ("?", "red"))
-        table.add_row(test.name, f"[{style}]{mark} {test.outcome}[/]", f"{test.seconds:.2f}")
+        table.add_row(escape(test.name), f"[{style}]{mark} {test.outcome}[/]", f"{test.seconds:.2f}")
     console.print(table)
     counts = f"{result.passed} passed, {result.failed} failed, {result.errors} errors"
     if result.not_run:
@@ -127,7 +128,7 @@ def _print_summary(console: Console, result: CheckResult) -> None:
     style = _OUTCOME_STYLE.get(result.outcome, "bold")
     console.print(f"[{style}]{result.outcome.upper()}[/] {counts} in {result.seconds:.1f}s on {result.device}")
     if result.message:
-        console.print(f"[{style}]{result.message}[/]")
+        console.print(f"[{style}]{escape(result.message)}[/]")
     if result.outcome in ("error", "crashed") and result.output.strip():
         cut = f" (output cut: showing the last {len(result.output.encode())} bytes)" if result.output_cut else ""
         console.print(Panel(result.output[-4000:], title=f"pytest output{cut}", border_style="dim"))
@@ -156,7 +157,7 @@ def _run_with_progress(console: Console, lab: Lab, file: Path, device: str, time
             if event.kind == "session":
                 progress.update(task, total=event.total)
             elif event.kind == "started":
-                progress.update(task, description=f"{event.name}")
+                progress.update(task, description=escape(event.name))
             elif event.result is not None:
                 progress.console.print(_test_line(event.result))
                 progress.update(task, completed=event.index)
