@@ -35,7 +35,9 @@ def root(
 ) -> None:
     """Open the TUI when no command is given."""
     if ctx.invoked_subcommand is None:
-        cards_cmd.print_deck_table()
+        from trainer.tui.app import make_app  # imported here: subcommands never load Textual
+
+        make_app().run()
 
 
 def main() -> None:

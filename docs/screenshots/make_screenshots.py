@@ -1,0 +1,81 @@
+"""Regenerate the README screenshots (dashboard, review, lab) from the real deck and a seeded history.
+
+Run: .venv/bin/python docs/screenshots/make_screenshots.py  (uses a temporary TRAINER_HOME; runs one real lab check)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import tempfile
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NOW = datetime(2026, 3, 18, 20, 30, tzinfo=timezone.utc)
+SIZE = (110, 34)
+
+
+def seed(store, deck, today: date) -> None:  # noqa: ANN001
+    """Two months of mostly daily reviews: cards introduced three a week, every due card graded."""
+    rng = random.Random(3)
+    due: dict[int, date] = {}
+    for offset in range(70, 0, -1):
+        day = today - timedelta(days=offset)
+        if offset > 9 and rng.random() < 0.15:
+            continue
+        at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        for card in deck.cards[:17]:
+            if 70 - 4 * (card.id - 1) >= offset and due.get(card.id, day) <= day:
+                log = store.record_grade(card.id, rng.choice((2, 3, 4, 4, 5, 5, 5)), at=at, day=day, seconds=20.0)
+                due[card.id] = log.after.due
+                at += timedelta(minutes=2)
+    store.add_lab_attempt("kv_cache", started_at=NOW - timedelta(days=3), file_sha256="0" * 64, outcome="passed",
+                          passed=15, seconds=6.1)
+
+
+async def main() -> None:
+    """Drive the app and save three SVGs."""
+    os.environ["TRAINER_HOME"] = tempfile.mkdtemp(prefix="trainer-shots-")
+    from trainer.config import Settings
+    from trainer.deck import load_deck
+    from trainer.labs import find_lab, workspace_file
+    from trainer.store import Store
+    from trainer.tui.app import make_app
+
+    deck = load_deck()
+    store = Store(Path(os.environ["TRAINER_HOME"]) / "progress.db")
+    seed(store, deck, NOW.date())
+    app = make_app(deck=deck, store=store, settings=Settings(new_per_day=3, language="en"), clock=lambda: NOW,
+                   tz=timezone.utc)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.save_screenshot("dashboard.svg", str(HERE))
+        await pilot.press("r", "space")
+        await app.screen.answer_built.wait()
+        await pilot.pause()
+        app.save_screenshot("review.svg", str(HERE))
+        await pilot.press("escape", "l")
+        await pilot.pause()
+        shutil.copyfile(find_lab("longformer").starter, workspace_file("longformer"))
+        from trainer.tui.screens.lab import LabScreen
+
+        await app.push_screen(LabScreen("longformer"))
+        await pilot.press("c")
+        await app.screen.check_worker.wait()
+        await pilot.press("h")
+        await pilot.pause(0.5)
+        app.clear_notifications()
+        await pilot.pause()
+        app.save_screenshot("lab.svg", str(HERE))
+        await pilot.press("escape", "escape", "s")
+        await pilot.pause()
+        app.save_screenshot("stats.svg", str(HERE))
+    store.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,113 @@
+"""Unit tests of trainer.stats: streaks, heatmap, retention, forecast, labs passed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from trainer import stats
+from trainer.stats import ReviewPoint
+
+TODAY = date(2026, 3, 18)  # a Wednesday
+
+
+def d(offset: int) -> date:
+    return TODAY + timedelta(days=offset)
+
+
+@dataclass
+class Log:
+    card_id: int
+    reviewed_at: datetime
+    quality: int
+
+
+@dataclass
+class Attempt:
+    slug: str
+    outcome: str
+
+
+def test_points_use_the_learning_day_boundary() -> None:
+    logs = [
+        Log(1, datetime(2026, 3, 18, 3, 59, tzinfo=timezone.utc), 5),
+        Log(2, datetime(2026, 3, 18, 4, 0, tzinfo=timezone.utc), 4),
+    ]
+    points = stats.points_from_logs(logs, rollover_hour=4, tz=timezone.utc)
+    assert [(p.card_id, p.day) for p in points] == [(1, date(2026, 3, 17)), (2, date(2026, 3, 18))]
+
+
+@dataclass
+class DayLog:
+    card_id: int
+    day: date
+    quality: int
+
+
+def test_points_prefer_the_stored_learning_day() -> None:
+    points = stats.points_from_logs([DayLog(3, d(-1), 2), DayLog(1, d(-4), 5)])
+    assert points == [ReviewPoint(1, d(-4), 5), ReviewPoint(3, d(-1), 2)]
+
+
+def test_streak_counts_consecutive_days_ending_today() -> None:
+    days = [d(0), d(-1), d(-2), d(-5), d(-6), d(-7), d(-8)]
+    assert stats.streaks(days, TODAY) == stats.Streak(current=3, longest=4)
+
+
+def test_streak_survives_until_today_ends_but_not_a_missed_day() -> None:
+    assert stats.streaks([d(-1), d(-2)], TODAY).current == 2
+    assert stats.streaks([d(-2), d(-3)], TODAY).current == 0
+    assert stats.streaks([], TODAY) == stats.Streak(0, 0)
+
+
+def test_heatmap_grid_is_weeks_by_weekdays_and_ends_with_today() -> None:
+    grid = stats.heatmap({TODAY: 3, d(-7): 1, d(-200): 9}, TODAY, weeks=12)
+    assert len(grid.rows) == 7 and grid.weeks == 12
+    assert grid.start.weekday() == 0 and grid.start == TODAY - timedelta(days=2 + 7 * 11)
+    assert grid.rows[2][-1] == 3 and grid.rows[2][-2] == 1
+    assert grid.rows[3][-1] is None and grid.rows[1][-1] == 0
+    assert grid.total() == 4 and grid.peak == 3
+
+
+def test_heat_levels_scale_with_the_peak() -> None:
+    assert [stats.heat_level(c, 8) for c in (None, 0, 1, 2, 4, 6, 8)] == [0, 0, 1, 1, 2, 3, 4]
+    assert stats.heat_level(1, 1) == 4
+
+
+def test_series_covers_the_last_days_oldest_first() -> None:
+    out = stats.series({TODAY: 2, d(-2): 5}, TODAY, days=3)
+    assert out == [(d(-2), 5), (d(-1), 0), (TODAY, 2)]
+
+
+def test_retention_counts_first_grade_of_the_day_on_seen_cards() -> None:
+    points = [
+        ReviewPoint(1, d(-3), 2),  # first sight: not counted
+        ReviewPoint(1, d(-1), 4),  # recall: pass
+        ReviewPoint(1, d(-1), 1),  # same-day repeat: ignored
+        ReviewPoint(2, d(-2), 5),  # first sight
+        ReviewPoint(2, d(0), 2),  # recall: fail
+        ReviewPoint(2, d(0), 5),  # repeat: ignored
+        ReviewPoint(3, d(-40), 5),
+        ReviewPoint(3, d(-35), 0),  # outside the 30-day window
+    ]
+    r = stats.retention(points, TODAY, days=30)
+    assert (r.passed, r.total) == (1, 2) and r.rate == 0.5
+    assert stats.retention([], TODAY).rate is None
+
+
+def test_forecast_puts_overdue_cards_today_and_drops_far_ones() -> None:
+    out = stats.forecast([d(-4), d(0), d(1), d(1), d(13), d(14)], TODAY, days=14)
+    assert len(out) == 14 and out[0] == (TODAY, 2) and out[1] == (d(1), 2)
+    assert out[13] == (d(13), 1) and sum(n for _, n in out) == 5
+
+
+def test_labs_passed_counts_each_lab_once() -> None:
+    attempts = [Attempt("kv_cache", "failed"), Attempt("kv_cache", "passed"), Attempt("kv_cache", "passed"), Attempt("longformer", "timeout")]
+    assert stats.labs_passed(attempts) == {"kv_cache"}
+
+
+def test_overview_folds_everything() -> None:
+    points = [ReviewPoint(1, d(-1), 5), ReviewPoint(1, d(0), 4)]
+    ov = stats.overview(points, [d(3)], ["kv_cache", "not_a_lab"], TODAY)
+    assert ov.streak.current == 2 and ov.labs_passed == 1 and ov.labs_total == 20
+    assert ov.retention.total == 1 and ov.reviews_total == 2 and ov.forecast[3][1] == 1

@@ -1,0 +1,88 @@
+"""Pilot tests of the review screen: grading, undo, language, the empty queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Markdown, Static
+
+from tui_helpers import run_async, wait_ready
+from trainer.tui.screens.review import ReviewScreen
+
+
+def markdown_source(app, selector: str) -> str:  # noqa: ANN001
+    return app.screen.query_one(selector, Markdown).source
+
+
+@run_async
+async def test_review_three_cards_and_undo_one_writes_the_store(app_factory, store) -> None:  # noqa: ANN001
+    app = app_factory()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Why cache **K** and **V**" in markdown_source(app, "#question")
+        await pilot.press("5")  # before the answer is shown: ignored
+        assert store.review_logs() == []
+        for grade in ("5", "4", "2"):
+            await pilot.press("space", grade)
+            await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen.card.id == 13  # the undone card is shown again
+        assert "sliding-window" in markdown_source(app, "#question")
+    logs = store.review_logs()
+    assert [(log.card_id, log.quality) for log in logs] == [(6, 5), (8, 4)]
+    assert [log.undone for log in store.review_logs(include_undone=True)] == [False, False, True]
+    states = {s.card_id: s for s in store.card_states()}
+    assert set(states) == {6, 8}
+    assert (states[6].easiness, states[6].interval) == (2.6, 1)
+    assert (states[8].easiness, states[8].interval) == (2.5, 1)
+
+
+@run_async
+async def test_z_switches_the_card_language(app_factory) -> None:  # noqa: ANN001
+    app = app_factory()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("r", "space")
+        await pilot.pause()
+        assert "Why cache" in markdown_source(app, "#question")
+        await pilot.press("z")
+        await asyncio.wait_for(app.screen.answer_built.wait(), 5)
+        assert "推理时为什么要缓存" in markdown_source(app, "#question")
+        assert "每步只算新 token" in markdown_source(app, "#answer")
+        assert app.screen.query_one("#answer").display  # the answer stays shown
+        assert "KV 缓存" in str(app.screen.query_one("#card-title", Static).render())
+
+
+@run_async
+async def test_empty_queue_says_so_and_offers_the_labs(app_factory) -> None:  # noqa: ANN001
+    from trainer.config import Settings
+
+    app = app_factory(settings=Settings(new_per_day=0, language="en"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        assert not app.screen.query_one("#card").display
+        message = app.screen.query_one("#empty-message", Static)
+        assert message.display and "Nothing left to review today" in str(message.render())
+        await pilot.press("enter")  # the focused "Open the labs" button
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LabsScreen"
+
+
+@run_async
+async def test_browser_opens_a_card_with_both_sections_after_a_review(app_factory) -> None:  # noqa: ANN001
+    app = app_factory()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("r", "escape", "b", "down", "enter")  # the review's styles must not leak into other screens
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "CardScreen" and screen.card.id == 8
+        heading = screen.query_one("#a-heading", Static)
+        assert heading.display and heading.region.height == 1 and str(heading.render()) == "Answer"
+        assert "rowsum" in screen.query_one("#card-answer", Markdown).source

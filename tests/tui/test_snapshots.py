@@ -1,0 +1,118 @@
+"""Snapshot tests at 100x32 (and one at 80x24): fixed deck, fixed clock, a seeded history, a fake lab."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from tui_helpers import NOW, full_deck, seed_history
+
+from trainer.labs.results import CheckResult, TestEvent, TestResult
+from trainer.tui.screens.lab import LabScreen
+
+SIZE = (100, 32)
+
+
+@pytest.fixture
+def seeded(store):  # noqa: ANN001, ANN201
+    """The store with 75 days of reviews before the fixed clock's day."""
+    seed_history(store, full_deck(), NOW.date())
+    return store
+
+
+def fake_stream(outcomes: list[tuple[str, str]]):  # noqa: ANN201
+    """A stand-in for the grader's stream_check: fixed events, then a fixed CheckResult."""
+
+    async def stream(slug: str, file: Path) -> AsyncIterator[object]:
+        tests = [TestResult(f"test_{slug}.py::{n}", n, o, 0.01 * (i + 1), "" if o == "passed" else "AssertionError: "
+                            "tensors differ at [0, 1, 3]") for i, (n, o) in enumerate(outcomes)]
+        yield TestEvent("session", total=len(tests), device="cpu")
+        for i, t in enumerate(tests, 1):
+            yield TestEvent("finished", total=len(tests), nodeid=t.nodeid, name=t.name, index=i, result=t)
+        passed = sum(t.outcome == "passed" for t in tests)
+        yield CheckResult(slug, file, "0" * 64, "cpu", NOW, tuple(tests), passed, len(tests) - passed, 0, 1.25,
+                          "passed" if passed == len(tests) else "failed")
+
+    return stream
+
+
+def build(app_factory, **kwargs):  # noqa: ANN001, ANN201
+    return app_factory(deck=full_deck(), tz=timezone.utc, **kwargs)
+
+
+async def ready(pilot) -> None:  # noqa: ANN001
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_dashboard(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=ready)
+
+
+def test_dashboard_light_theme_80x24(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    assert snap_compare(build(app_factory, theme="textual-light"), terminal_size=(80, 24), run_before=ready)
+
+
+def test_dashboard_no_color(snap_compare, app_factory, seeded, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=ready)
+
+
+def test_review_answer_shown(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def reveal(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("r", "space")
+        await pilot.app.screen.answer_built.wait()
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=reveal)
+
+
+def test_stats(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def stats(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=stats)
+
+
+def test_browser(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def browse(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("b", "down")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=browse)
+
+
+def test_lab_after_a_failed_check(snap_compare, app_factory, store, fake_lab) -> None:  # noqa: ANN001
+    async def check(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        app = pilot.app
+        app.backend.stream_check = fake_stream([("test_update_appends", "passed"), ("test_generate_calls", "failed"),
+                                                ("test_bytes", "passed")])
+        await app.push_screen(LabScreen("kv_cache"))
+        await pilot.press("s")
+        await pilot.pause()
+        app.clear_notifications()
+        app.screen.query_one("#workspace").update("workspace: ~/trainer/workspace/kv_cache.py")
+        await pilot.press("c")
+        await app.screen.check_worker.wait()
+        await pilot.press("h")
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=check)
+
+
+def test_help(snap_compare, app_factory, store) -> None:  # noqa: ANN001
+    async def help_(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("r", "question_mark")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=help_)

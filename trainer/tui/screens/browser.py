@@ -1,0 +1,97 @@
+"""The card browser: every card with its easiness, interval, due day, lapses and lab status."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header
+
+from trainer.tui.backend import CardRow
+
+LAB_STYLES = {"passed": "green", "tried": "red", "to do": "yellow", "n/a": "dim"}
+
+
+def due_cell(row: CardRow, today) -> Text:  # noqa: ANN001 - a date
+    """The due day, yellow when due now."""
+    if row.due is None:
+        return Text("new", style="bold")
+    return Text(row.due.isoformat(), style="yellow" if row.due <= today else "")
+
+
+class BrowserScreen(Screen[None]):
+    """A table of all cards; enter opens one."""
+
+    CSS_PATH = "browser.tcss"
+    BINDINGS = [
+        Binding("enter", "open_card", "open", id="browser.open", tooltip="Show the selected card"),
+        Binding("z", "toggle_lang", "zh/en", id="browser.lang", tooltip="Switch the title language"),
+        Binding("escape", "back", "back", id="browser.back", tooltip="Back to the dashboard"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Header, table, footer."""
+        yield Header()
+        yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table."""
+        table = self.query_one(DataTable)
+        table.add_column("#", key="id")
+        table.add_column("title", key="title", width=30)
+        for key in ("EF", "interval", "due", "lapses", "lab"):
+            table.add_column(key, key=key)
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        """States change while a card or lab is open."""
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Rebuild the rows, keeping the cursor."""
+        backend = self.app.backend
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        today = backend.today()
+        for row in backend.card_rows():
+            table.add_row(
+                Text(str(row.card.id), justify="right"),
+                row.card.title(backend.lang),
+                "-" if row.easiness is None else f"{row.easiness:.2f}",
+                "-" if row.interval is None else f"{row.interval}d",
+                due_cell(row, today),
+                Text(str(row.lapses), style="red" if row.lapses else ""),
+                Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, "")),
+                key=str(row.card.id),
+            )
+        table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens the card."""
+        self._open(int(event.row_key.value))
+
+    def action_open_card(self) -> None:
+        """Open the card under the cursor."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+            self._open(int(key.value))
+
+    def _open(self, card_id: int) -> None:
+        from trainer.tui.screens.card import CardScreen
+
+        card = self.app.backend.deck.by_id(card_id)
+        if card is not None:
+            self.app.open_screen(CardScreen(card))
+
+    def action_toggle_lang(self) -> None:
+        """Switch the title language."""
+        self.app.backend.toggle_lang()
+        self.refresh_data()
+
+    def action_back(self) -> None:
+        """Back to the dashboard."""
+        self.app.pop_screen()

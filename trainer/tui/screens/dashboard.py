@@ -1,0 +1,104 @@
+"""The dashboard: due today, new cards, streak, the 12-week heatmap, labs passed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from trainer.tui.widgets.heatmap import HeatmapView
+
+
+class DashboardScreen(Screen[None]):
+    """Today's numbers at a glance and a key for everything else."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        Binding("r", "review", "review", id="dashboard.review", tooltip="Review today's due and new cards"),
+        Binding("b", "browse", "browser", id="dashboard.browser", tooltip="All cards with their schedule"),
+        Binding("l", "labs", "labs", id="dashboard.labs", tooltip="The twenty coding labs"),
+        Binding("s", "stats", "stats", id="dashboard.stats", tooltip="Reviews per day, retention, forecast"),
+        Binding("q", "quit", "quit", id="dashboard.quit", tooltip="Leave the trainer"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Figures on the left, heatmap on the right (stacked when narrow)."""
+        yield Header()
+        with VerticalScroll(id="dashboard"):
+            with Horizontal(id="figures"):
+                with Vertical(classes="figure", id="fig-due"):
+                    yield Static("…", id="due-count", classes="number due")
+                    yield Static("due today", classes="caption")
+                with Vertical(classes="figure", id="fig-new"):
+                    yield Static("…", id="new-count", classes="number")
+                    yield Static("new", classes="caption")
+                with Vertical(classes="figure", id="fig-streak"):
+                    yield Static("…", id="streak", classes="number good")
+                    yield Static("day streak", id="streak-caption", classes="caption")
+                with Vertical(classes="figure", id="fig-labs"):
+                    yield Static("…", id="labs-count", classes="number")
+                    yield ProgressBar(total=20, show_eta=False, show_percentage=False, id="labs-progress")
+            yield Static("Reviews, last 12 weeks", classes="section-title")
+            yield HeatmapView(id="heatmap")
+            yield Static("Loading your progress…", id="hint", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Draw whatever is ready."""
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        """Figures change while other screens are open."""
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Redraw the figures from the backend (nothing until the store is open)."""
+        backend = self.app.backend
+        if not backend.ready:
+            if self.app.load_error:
+                self.query_one("#hint", Static).update(f"[b red]Cannot open progress:[/] {self.app.load_error}")
+            return
+        summary = backend.review.summary()
+        overview = backend.overview()
+        self.query_one("#due-count", Static).update(str(summary.due))
+        self.query_one("#new-count", Static).update(str(summary.new))
+        self.query_one("#streak", Static).update(str(overview.streak.current))
+        self.query_one("#streak-caption", Static).update(f"streak · best {overview.streak.longest}")
+        self.query_one("#labs-count", Static).update(f"{overview.labs_passed}/{overview.labs_total} labs")
+        self.query_one("#labs-progress", ProgressBar).update(total=overview.labs_total, progress=overview.labs_passed)
+        self.query_one("#heatmap", HeatmapView).show(overview.heatmap)
+        left = backend.review.remaining
+        hint = f"{left} card(s) waiting: press [b]r[/b] to review." if left else "Nothing due now: press [b]l[/b] for a lab."
+        if backend.deck.errors:
+            hint += f"  [b red]{len(backend.deck.errors)} card file(s) have errors[/] (trainer cards --check)."
+        self.query_one("#hint", Static).update(hint)
+
+    def action_review(self) -> None:
+        """Open today's review."""
+        from trainer.tui.screens.review import ReviewScreen
+
+        self.app.open_screen(ReviewScreen())
+
+    def action_browse(self) -> None:
+        """Open the card browser."""
+        from trainer.tui.screens.browser import BrowserScreen
+
+        self.app.open_screen(BrowserScreen())
+
+    def action_labs(self) -> None:
+        """Open the lab list."""
+        from trainer.tui.screens.labs import LabsScreen
+
+        self.app.open_screen(LabsScreen())
+
+    def action_stats(self) -> None:
+        """Open the statistics."""
+        from trainer.tui.screens.stats import StatsScreen
+
+        self.app.open_screen(StatsScreen())
+
+    async def action_quit(self) -> None:
+        """Leave the app."""
+        self.app.exit()

@@ -1,0 +1,83 @@
+"""The twenty labs: which exist yet, which are passed; enter opens one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from trainer.tui.screens.browser import LAB_STYLES
+
+
+class LabsScreen(Screen[None]):
+    """A table of labs in card order."""
+
+    CSS_PATH = "labs.tcss"
+    BINDINGS = [
+        Binding("enter", "open_lab", "open", id="labs.open", tooltip="Open the selected lab"),
+        Binding("escape", "back", "back", id="labs.back", tooltip="Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Header, progress line, table, footer."""
+        yield Header()
+        yield Static(id="labs-summary")
+        yield DataTable(id="labs", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table."""
+        table = self.query_one(DataTable)
+        table.add_column("#", key="card")
+        table.add_column("lab", key="slug")
+        table.add_column("title", key="title", width=34)
+        table.add_column("status", key="status")
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        """A check may have passed a lab."""
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Rebuild the rows, keeping the cursor."""
+        backend = self.app.backend
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        rows = backend.card_rows()
+        for row in rows:
+            status = {"n/a": "not yet available"}.get(row.lab_status, row.lab_status)
+            table.add_row(
+                Text(str(row.card.id), justify="right"),
+                row.card.lab,
+                row.card.title(backend.lang),
+                Text(status, style=LAB_STYLES.get(row.lab_status, "")),
+                key=row.card.lab,
+            )
+        passed = sum(r.lab_status == "passed" for r in rows)
+        ready = sum(r.lab_status != "n/a" for r in rows)
+        self.query_one("#labs-summary", Static).update(
+            f" [green]{passed} passed[/] of {len(backend.lab_slugs())} · {ready} available so far · enter opens a lab"
+        )
+        table.move_cursor(row=min(cursor, max(0, table.row_count - 1)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens the lab."""
+        self._open(str(event.row_key.value))
+
+    def action_open_lab(self) -> None:
+        """Open the lab under the cursor."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self._open(str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value))
+
+    def _open(self, slug: str) -> None:
+        from trainer.tui.screens.lab import LabScreen
+
+        self.app.open_screen(LabScreen(slug))
+
+    def action_back(self) -> None:
+        """Back."""
+        self.app.pop_screen()

@@ -1,0 +1,169 @@
+"""Today's review: the question, the answer on `space`, a grade from 0 to 5, undo, the card's lab."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Markdown, Rule, Static
+
+from trainer.deck import Card
+from trainer.tui.widgets.grade_bar import GRADES, GradeBar
+
+HEADINGS = {"zh": ("问题", "答案"), "en": ("Question", "Answer")}
+
+
+class ReviewScreen(Screen[None]):
+    """One card at a time; a grade commits at once and the next card appears."""
+
+    CSS_PATH = "review.tcss"
+    BINDINGS = [
+        Binding("space", "reveal", "show answer", id="review.reveal", tooltip="Show the answer"),
+        *(
+            Binding(str(q), f"grade({q})", "grade 0-5" if q == 0 else f"grade {q}", show=q == 0, id=f"review.grade{q}",
+                    tooltip=f"Grade {q}: {meaning}")
+            for q, meaning, _ in GRADES
+        ),
+        Binding("u", "undo", "undo", id="review.undo", tooltip="Undo the last grade"),
+        Binding("o", "open_lab", "lab", id="review.lab", tooltip="Open this card's coding lab"),
+        Binding("z", "toggle_lang", "zh/en", id="review.lang", tooltip="Switch the card language"),
+        Binding("l", "labs", "labs", show=False, id="review.labs", tooltip="The lab list"),
+        Binding("escape", "back", "back", id="review.back", tooltip="Back to the dashboard"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.card: Card | None = None
+        self.revealed = False
+        self.shown_at = time.monotonic()
+        self.answer_built = asyncio.Event()
+        """Set once the (hidden) answer of the current card is rendered."""
+
+    def compose(self) -> ComposeResult:
+        """Status line, card, grade bar; an empty-queue panel in place of the card when done."""
+        yield Header()
+        yield Static(id="status")
+        with VerticalScroll(id="card"):
+            yield Static(id="card-title")
+            yield Rule(id="q-rule")
+            yield Markdown(id="question")
+            yield Static(id="a-heading", classes="section-title")
+            yield Markdown(id="answer")
+        with Vertical(id="empty"):
+            yield Static("Nothing left to review today. Well done!", id="empty-message")
+            yield Static("Come back tomorrow, or practise with a coding lab meanwhile.", classes="muted")
+            yield Button("Open the labs (l)", id="open-labs", variant="primary")
+        yield Static("press [b]space[/b] to show the answer", id="reveal-hint", classes="muted")
+        yield GradeBar(id="grades")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        """Show the first card."""
+        await self.show_current()
+
+    async def show_current(self) -> None:
+        """Draw the current card (question only), or the empty panel."""
+        backend = self.app.backend
+        self.card = backend.review.current()
+        self.revealed = False
+        self.shown_at = time.monotonic()
+        self.answer_built.clear()
+        empty = self.card is None
+        self._show(empty=empty, revealed=False)
+        self._update_status()
+        if self.card is None:
+            self.query_one("#open-labs", Button).focus()
+            return
+        lang = backend.lang
+        self.query_one("#card-title", Static).update(f"[b]{self.card.id}. {self.card.title(lang)}[/b]")
+        self.query_one("#a-heading", Static).update(HEADINGS[lang][1])
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        await self.query_one("#question", Markdown).update(self.card.question(lang))
+        # The hidden answer is built after the question is on screen, while the learner reads (grading stays fast).
+        self.call_after_refresh(self.run_worker, self._build_answer(self.card, lang), group="answer", exclusive=True)
+
+    async def _build_answer(self, card: Card, lang: str) -> None:
+        """Render the answer of `card`; `answer_built` is set unless another card came in the meantime."""
+        await self.query_one("#answer", Markdown).update(card.answer(lang))  # type: ignore[arg-type]
+        if card is self.card and lang == self.app.backend.lang:
+            self.answer_built.set()
+
+    def _show(self, empty: bool, revealed: bool) -> None:
+        """Show the parts for this state. Widget `display` is set directly: a class on the screen would
+        restyle every block of the (long) answer and cost a hundred milliseconds per card."""
+        parts = {
+            "#card": not empty, "#empty": empty, "#reveal-hint": not empty and not revealed,
+            "#a-heading": revealed, "#answer": revealed, "#grades": revealed,
+        }
+        for selector, shown in parts.items():
+            self.query_one(selector).display = shown
+
+    def _update_status(self) -> None:
+        review = self.app.backend.review
+        summary = review.summary()
+        parts = [f"{review.remaining} left", f"{summary.done} done today"]
+        if self.card is not None and not review.is_first_today(self.card.id):
+            parts.append("[yellow]repeat (schedule unchanged)[/]")
+        parts.append(self.app.backend.lang)
+        self.query_one("#status", Static).update("  ·  ".join(parts))
+
+    def action_reveal(self) -> None:
+        """Show the answer and the grades."""
+        if self.card is not None and not self.revealed:
+            self.revealed = True
+            self._show(empty=False, revealed=True)
+
+    async def action_grade(self, quality: int) -> None:
+        """Commit a grade and show the next card (only once the answer is shown)."""
+        if self.card is None:
+            return
+        if not self.revealed:
+            self.notify("Show the answer first (space).", severity="warning", timeout=2)
+            return
+        result = self.app.backend.review.grade(quality, seconds=round(time.monotonic() - self.shown_at, 1))
+        if result.requeued:
+            self.notify(f"Card {result.card.id} comes back later today.", timeout=2)
+        await self.show_current()
+
+    async def action_undo(self) -> None:
+        """Undo the last grade; its card comes back."""
+        undone = self.app.backend.review.undo()
+        if undone is None:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        self.notify(f"Undid grade {undone.log.quality} of card {undone.log.card_id}.", timeout=2)
+        await self.show_current()
+
+    async def action_toggle_lang(self) -> None:
+        """Switch zh/en and redraw the card, keeping the answer shown if it was."""
+        self.app.backend.toggle_lang()
+        revealed = self.revealed
+        await self.show_current()
+        if revealed:
+            self.action_reveal()
+
+    def action_open_lab(self) -> None:
+        """Open the current card's lab."""
+        if self.card is not None:
+            from trainer.tui.screens.lab import LabScreen
+
+            self.app.open_screen(LabScreen(self.card.lab))
+
+    def action_labs(self) -> None:
+        """Open the lab list."""
+        from trainer.tui.screens.labs import LabsScreen
+
+        self.app.open_screen(LabsScreen())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The empty panel's button."""
+        if event.button.id == "open-labs":
+            self.action_labs()
+
+    def action_back(self) -> None:
+        """Back to the dashboard."""
+        self.app.pop_screen()

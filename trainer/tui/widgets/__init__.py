@@ -1,0 +1,1 @@
+"""Small widgets the screens share: heatmap, bar chart, grade bar, test results."""
