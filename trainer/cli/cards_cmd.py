@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.console import Console, Group
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -40,7 +41,8 @@ def _check_lang(lang: str) -> Lang:
 def print_errors(deck: Deck) -> None:
     """Every deck error on stderr, one per line: file:line: message."""
     for error in deck.errors:
-        err_console.print(f"[red]✗[/red] [bold]{error.path}[/bold]:{error.line}: {error.message}", highlight=False)
+        line = f"[red]✗[/red] [bold]{escape(str(error.path))}[/bold]:{error.line}: {escape(error.message)}"
+        err_console.print(line, highlight=False, soft_wrap=True)  # one line per error, never wrapped
 
 
 def deck_table(deck: Deck, lang: Lang) -> Table:
@@ -51,7 +53,7 @@ def deck_table(deck: Deck, lang: Lang) -> Table:
     table.add_column("tags", style="magenta")
     table.add_column("lab", style="green")
     for card in deck.cards:
-        table.add_row(str(card.id), card.title(lang), ", ".join(card.tags), card.lab)
+        table.add_row(str(card.id), escape(card.title(lang)), ", ".join(card.tags), card.lab)
     return table
 
 
