@@ -219,7 +219,7 @@ def test_two_processes_grading_at_once_lose_nothing(trainer_home: Path) -> None:
 
 # ---------------------------------------------------------------- slow: the real command in fresh interpreters
 
-TRAINER = [sys.executable, "-c", "from trainer.cli import main; main()"]
+TRAINER = [sys.executable, "-c", "from trainer.launcher import main; main()"]
 
 
 def plain_review(env: dict[str, str]) -> subprocess.Popen[str]:

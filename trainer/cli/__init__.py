@@ -38,8 +38,3 @@ def root(
         from trainer.tui.app import make_app  # imported here: subcommands never load Textual
 
         make_app().run()
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

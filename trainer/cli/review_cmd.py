@@ -5,16 +5,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from trainer.config import SETTING_NAMES, ConfigError, Settings, load_settings, save_settings, with_setting
-from trainer.review import GradeResult, ReviewService
 from trainer.srs import parse_quality
-from trainer.store import StoreError, open_store
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
+    from trainer.review import GradeResult, ReviewService
 
 KEYS_HELP = "Enter: show answer | 0-5: grade | u: undo | q: quit"
 
@@ -32,6 +33,9 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _service(settings: Settings) -> ReviewService:
+    from trainer.review import ReviewService
+    from trainer.store import StoreError, open_store
+
     try:
         return ReviewService(load_cards(), open_store(), settings)
     except StoreError as exc:
@@ -156,6 +160,8 @@ def review(
 
 def undo() -> None:
     """Undo the latest grade (repeatable); the log row is kept and marked undone."""
+    from trainer.store import StoreError, open_store
+
     try:
         undone = open_store().undo_last()
     except StoreError as exc:

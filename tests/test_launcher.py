@@ -1,0 +1,42 @@
+"""The console script: no argument opens the TUI without Typer; arguments go to the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from trainer import launcher
+
+
+def test_no_argument_opens_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+
+    class FakeApp:
+        def run(self) -> None:
+            opened.append("run")
+
+    monkeypatch.setattr(sys, "argv", ["trainer"])
+    monkeypatch.setattr("trainer.tui.app.make_app", lambda: FakeApp())
+    launcher.main()
+    assert opened == ["run"]
+
+
+def test_arguments_go_to_the_command_line() -> None:
+    code = "import sys; sys.argv = ['trainer', '--version']; from trainer.launcher import main; main()"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("trainer ")
+
+
+def test_opening_the_tui_loads_neither_typer_nor_sqlalchemy_before_the_app_runs() -> None:
+    code = (
+        "import sys; sys.argv = ['trainer']\n"
+        "import trainer.tui.app as a\n"
+        "class F:\n    def run(self): print(sorted(m for m in ('typer', 'sqlalchemy', 'torch') if m in sys.modules))\n"
+        "a.make_app = lambda: F()\n"
+        "from trainer.launcher import main; main()"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
