@@ -27,7 +27,7 @@ def test_list_shows_every_catalog_lab_and_the_status(trainer_home: Path) -> None
     assert result.stdout.count("not yet available") == 20
     assert "fake_add" in result.stdout and "never tried" in result.stdout
     now = datetime.now(timezone.utc)
-    store.add_lab_attempt("fake_add", started_at=now, file_sha256="0" * 64, outcome="failed", passed=3, failed=2)
+    store.open_store().add_lab_attempt("fake_add", started_at=now, file_sha256="0" * 64, outcome="failed", passed=3, failed=2)
     assert "failed 3/5" in runner.invoke(app, ["lab", "list"]).stdout
 
 

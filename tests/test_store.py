@@ -167,9 +167,9 @@ def test_undo_restores_every_previous_state(db: Store, steps: list[tuple[int, in
 
 
 def test_lab_attempts_round_trip(db: Store) -> None:
-    a = store.add_lab_attempt("kv_cache", started_at=AT, file_sha256="ab" * 32, outcome="failed",
-                              passed=3, failed=1, seconds=2.0)
-    store.add_lab_attempt("rnn_vs_attention", started_at=AT, file_sha256="cd" * 32, outcome="timeout",
+    a = db.add_lab_attempt("kv_cache", started_at=AT, file_sha256="ab" * 32, outcome="failed",
+                           passed=3, failed=1, seconds=2.0)
+    db.add_lab_attempt("rnn_vs_attention", started_at=AT, file_sha256="cd" * 32, outcome="timeout",
                           device="cuda")
     assert a.id == 1 and a.started_at == AT and a.outcome == "failed" and a.device == "cpu"
     assert store.lab_attempts("kv_cache") == [a]

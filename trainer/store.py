@@ -604,32 +604,6 @@ def review_logs(since_day: date | None = None, include_undone: bool = False) -> 
     return open_store().review_logs(since_day=since_day, include_undone=include_undone)
 
 
-def add_lab_attempt(
-    slug: str,
-    *,
-    started_at: datetime,
-    file_sha256: str,
-    outcome: str,
-    passed: int = 0,
-    failed: int = 0,
-    errors: int = 0,
-    seconds: float = 0.0,
-    device: str = "cpu",
-) -> LabAttemptRecord:
-    """Store one lab check in the default store."""
-    return open_store().add_lab_attempt(
-        slug,
-        started_at=started_at,
-        file_sha256=file_sha256,
-        outcome=outcome,
-        passed=passed,
-        failed=failed,
-        errors=errors,
-        seconds=seconds,
-        device=device,
-    )
-
-
 def lab_attempts(slug: str | None = None) -> list[LabAttemptRecord]:
     """Lab attempts in the default store, oldest first; only `slug`'s when given."""
     return open_store().lab_attempts(slug)

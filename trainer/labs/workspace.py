@@ -70,10 +70,12 @@ def next_hint(lab: Lab) -> tuple[int, int, str]:
     return number, len(hints), hints[number - 1]
 
 
-def record_attempt(result: CheckResult) -> None:
-    """Store one check in the progress database (through trainer.store, the only module that speaks SQL)."""
-    from trainer import store  # imported here: the grader itself works without a database
+def record_attempt(result: CheckResult, store: Any = None) -> None:
+    """Store one check as a lab attempt, in `store` or else the default progress database (trainer.store)."""
+    if store is None:
+        from trainer.store import open_store  # imported here: the grader itself works without a database
 
+        store = open_store()
     store.add_lab_attempt(
         result.slug,
         started_at=result.started_at,

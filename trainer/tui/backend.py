@@ -199,17 +199,9 @@ class Backend:
 
     def record_attempt(self, result: Any) -> None:
         """Store a CheckResult as a lab attempt."""
-        self.store.add_lab_attempt(
-            result.slug,
-            started_at=result.started_at,
-            file_sha256=result.file_sha256,
-            outcome=result.outcome,
-            passed=result.passed,
-            failed=result.failed,
-            errors=result.errors,
-            seconds=result.seconds,
-            device=result.device,
-        )
+        from trainer.labs.workspace import record_attempt
+
+        record_attempt(result, self.store)
 
     def card_for_lab(self, slug: str) -> Card | None:
         """The card that links to `slug`."""
