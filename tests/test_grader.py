@@ -6,6 +6,8 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -180,3 +182,23 @@ def test_check_that_cannot_start_exits_2(fake_labs: Path, args: list[str], messa
     assert result.exit_code == 2
     assert message in result.stderr.replace("\n", "")
     assert store.lab_attempts() == []
+
+
+def test_watch_checks_again_after_each_save(tmp_path: Path) -> None:
+    """`trainer lab watch` grades at once, then again when the file changes (rustlings' watch mode)."""
+    target = tmp_path / "mine.py"
+    shutil.copy(FAKE_ROOT / "fake_add" / "starter.py", target)
+    env = {**os.environ, "TRAINER_LABS": str(FAKE_ROOT), "COLUMNS": "200"}
+    code = "from trainer.launcher import main; main()"
+    argv = [sys.executable, "-c", code, "lab", "watch", "fake_add", "--file", str(target), "--runs", "2", "--poll", "0.1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "Watching for changes" in line:
+            shutil.copy(FAKE_ROOT / "fake_add" / "solution.py", target)
+    assert proc.wait(timeout=120) == 0
+    out = "".join(lines)
+    assert out.index("FAILED") < out.index("Watching for changes") < out.index("PASSED"), out
+    assert "First to fix:" in out.split("Watching for changes")[0]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Optional
@@ -126,6 +127,10 @@ def _print_summary(console: Console, result: CheckResult) -> None:
     if result.not_run:
         counts += f", {result.not_run} not run"
     style = _OUTCOME_STYLE.get(result.outcome, "bold")
+    first_failure = next((t for t in result.tests if t.outcome in ("failed", "error")), None)
+    if first_failure is not None:  # rustlings-style: the first thing to fix, right above the verdict
+        message = first_failure.message.splitlines()[0] if first_failure.message else ""
+        console.print(f"[bold red]First to fix:[/] {escape(first_failure.name)}: {escape(message)}")
     console.print(f"[{style}]{result.outcome.upper()}[/] {counts} in {result.seconds:.1f}s on {result.device}")
     if result.message:
         console.print(f"[{style}]{escape(result.message)}[/]")
@@ -193,6 +198,52 @@ def check(
     else:
         _print_summary(console, result)
     raise typer.Exit(result.exit_code)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What changes when the file is saved: modification time and size (None while it is missing)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+@lab_app.command()
+def watch(
+    slug: str,
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="File to watch (default: your workspace file)."),
+    device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda."),
+    timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
+    poll: float = typer.Option(0.5, "--poll", min=0.05, help="Seconds between looks at the file."),
+    runs: int = typer.Option(0, "--runs", min=0, help="Stop after this many checks (0: until Ctrl+C)."),
+) -> None:
+    """Check your file now and again every time you save it (Ctrl+C stops)."""
+    lab = _find(slug)
+    target = file or labs.workspace_file(slug)
+    if not target.exists():
+        raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
+    console = _console()
+    seen: tuple[int, int] | None = None
+    done = 0
+    try:
+        while runs == 0 or done < runs:
+            stamp = _stamp(target)
+            if stamp is not None and stamp != seen:
+                seen = stamp
+                console.rule(f"{slug}: {target.name}")
+                try:
+                    result = _run_with_progress(console, lab, target, device, timeout)
+                except LabError as exc:
+                    raise _fail(str(exc)) from None
+                _record(result)
+                _print_summary(console, result)
+                done += 1
+                if runs == 0 or done < runs:
+                    console.print("[dim]Watching for changes: save the file to check again, Ctrl+C stops.[/]")
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        console.print("stopped watching")
 
 
 @lab_app.command()
