@@ -84,6 +84,20 @@ def test_cards_below_four_come_back_and_only_the_first_grade_schedules(clock: Cl
     assert open_store().card_state(1) == first.after  # repeats never changed the schedule
 
 
+@pytest.mark.parametrize("grades", [[5, 5, 5], [2, 5, 1, 4, 3, 0, 5], [0, 0, 4, 1, 1, 1, 5, 5]])
+def test_upcoming_is_the_card_current_after_any_grade(clock: Clock, grades: list[int]) -> None:
+    svc = service(clock)
+    for quality in grades:
+        predicted = svc.upcoming()
+        before = svc.current()
+        svc.grade(quality)
+        if predicted is not None:
+            assert svc.current() is predicted and predicted is not before
+        else:  # one showing was left: it comes back only when graded below 4
+            assert svc.current() is (before if quality < 4 else None)
+    assert svc.current() is None and svc.upcoming() is None
+
+
 def test_the_daily_new_limit_holds_across_restarts(clock: Clock) -> None:
     svc = service(clock)
     svc.grade(5)

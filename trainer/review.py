@@ -127,6 +127,15 @@ class ReviewService(Generic[C]):
         cid = self._session.current
         return None if cid is None else self._cards[cid]
 
+    def upcoming(self) -> C | None:
+        """The card after the current one in today's queue: it becomes current once the current card is graded,
+        whatever the grade (a card graded below 4 goes to the back). None when fewer than two showings are left.
+
+        A prediction for preparing the next card ahead: an undo or a new learning day changes the queue.
+        """
+        pending = self._session.pending
+        return self._cards[pending[1]] if len(pending) > 1 else None
+
     def is_first_today(self, card_id: int) -> bool:
         """Whether a grade for `card_id` now would change its schedule."""
         return self._session.is_first_today(card_id)

@@ -14,6 +14,11 @@ def markdown_source(app, selector: str) -> str:  # noqa: ANN001
     return app.screen.query_one(selector, Markdown).source
 
 
+def question_source(app) -> str:  # noqa: ANN001
+    """The question shown (the screen holds a second one, hidden: the next card's, prepared ahead)."""
+    return app.screen.question.source
+
+
 @run_async
 async def test_review_three_cards_and_undo_one_writes_the_store(app_factory, store) -> None:  # noqa: ANN001
     app = app_factory()
@@ -22,7 +27,7 @@ async def test_review_three_cards_and_undo_one_writes_the_store(app_factory, sto
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
-        assert "Why cache **K** and **V**" in markdown_source(app, "#question")
+        assert "Why cache **K** and **V**" in question_source(app)
         await pilot.press("5")  # before the answer is shown: ignored
         assert store.review_logs() == []
         for grade in ("5", "4", "2"):
@@ -31,7 +36,7 @@ async def test_review_three_cards_and_undo_one_writes_the_store(app_factory, sto
         await pilot.press("u")
         await pilot.pause()
         assert app.screen.card.id == 13  # the undone card is shown again
-        assert "sliding-window" in markdown_source(app, "#question")
+        assert "sliding-window" in question_source(app)
     logs = store.review_logs()
     assert [(log.card_id, log.quality) for log in logs] == [(6, 5), (8, 4)]
     assert [log.undone for log in store.review_logs(include_undone=True)] == [False, False, True]
@@ -42,16 +47,37 @@ async def test_review_three_cards_and_undo_one_writes_the_store(app_factory, sto
 
 
 @run_async
+async def test_the_next_question_is_prepared_while_the_answer_is_read(app_factory) -> None:  # noqa: ANN001
+    app = app_factory()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("r", "space")
+        screen = app.screen
+        await asyncio.wait_for(screen.answer_built.wait(), 5)
+        first = screen.question
+        await screen.action_grade(2)  # card 6 comes back later, card 8 is next whatever the grade
+        assert screen.card.id == 8 and screen.question is not first  # swapped in, not rebuilt
+        assert "backward pass of softmax" in question_source(app) and screen.question.query("MarkdownBlock")
+        assert [m.display for m in screen.query(".question")].count(True) == 1 and not first.display
+        await pilot.pause()
+        assert screen.question.region.height > 0 and first.region.height == 0  # laid out in the old one's place
+        await pilot.press("u")  # the prediction misses: the undone card is built again
+        await pilot.pause()
+        assert screen.card.id == 6 and "Why cache" in question_source(app)
+        assert [m.display for m in screen.query(".question")].count(True) == 1
+
+
+@run_async
 async def test_z_switches_the_card_language(app_factory) -> None:  # noqa: ANN001
     app = app_factory()
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_ready(app, pilot)
         await pilot.press("r", "space")
         await pilot.pause()
-        assert "Why cache" in markdown_source(app, "#question")
+        assert "Why cache" in question_source(app)
         await pilot.press("z")
         await asyncio.wait_for(app.screen.answer_built.wait(), 5)
-        assert "推理时为什么要缓存" in markdown_source(app, "#question")
+        assert "推理时为什么要缓存" in question_source(app)
         assert "每步只算新 token" in markdown_source(app, "#answer")
         assert app.screen.query_one("#answer").display  # the answer stays shown
         assert "KV 缓存" in str(app.screen.query_one("#card-title", Static).render())

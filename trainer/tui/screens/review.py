@@ -41,7 +41,14 @@ class ReviewScreen(Screen[None]):
         self.revealed = False
         self.shown_at = time.monotonic()
         self.answer_built = asyncio.Event()
-        """Set once the (hidden) answer of the current card is rendered."""
+        """Set once the background work of the current card is done: its (hidden) answer rendered, the next
+        card's question prepared."""
+        self.question = Markdown(classes="question")
+        """The question shown; the other Markdown, hidden, holds the question of the card expected next."""
+        self._spare = Markdown(classes="question")
+        self._spare.display = False
+        self._spare_key: tuple[int, str] | None = None
+        """(card id, language) of the question fully rendered in the spare, None while it is (re)built."""
 
     def compose(self) -> ComposeResult:
         """Status line, card, grade bar; an empty-queue panel in place of the card when done."""
@@ -50,7 +57,8 @@ class ReviewScreen(Screen[None]):
         with VerticalScroll(id="card"):
             yield Static(id="card-title")
             yield Rule(id="q-rule")
-            yield Markdown(id="question")
+            yield self.question
+            yield self._spare
             yield Static(id="a-heading", classes="section-title")
             yield Markdown(id="answer")
         with Vertical(id="empty"):
@@ -82,13 +90,26 @@ class ReviewScreen(Screen[None]):
         self.query_one("#card-title", Static).update(f"[b]{self.card.id}. {self.card.title(lang)}[/b]")
         self.query_one("#a-heading", Static).update(HEADINGS[lang][1])
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
-        await self.query_one("#question", Markdown).update(self.card.question(lang))
-        # The hidden answer is built after the question is on screen, while the learner reads (grading stays fast).
-        self.call_after_refresh(self.run_worker, self._build_answer(self.card, lang), group="answer", exclusive=True)
+        if self._spare_key == (self.card.id, lang):  # prepared while the previous answer was read
+            self.question, self._spare = self._spare, self.question
+            self._spare_key = None
+            self.question.display = True
+            self._spare.display = False
+        else:
+            await self.question.update(self.card.question(lang))
+        # The hidden answer and the next question are built after the question is on screen, while the learner
+        # reads (grading stays fast).
+        self.call_after_refresh(self.run_worker, self._prepare(self.card, lang), group="answer", exclusive=True)
 
-    async def _build_answer(self, card: Card, lang: str) -> None:
-        """Render the answer of `card`; `answer_built` is set unless another card came in the meantime."""
+    async def _prepare(self, card: Card, lang: str) -> None:
+        """Render the answer of `card`, then the question of the card expected next in the spare; `answer_built`
+        is set unless another card came in the meantime. A cancelled build leaves the spare unused."""
         await self.query_one("#answer", Markdown).update(card.answer(lang))  # type: ignore[arg-type]
+        upcoming = self.app.backend.review.upcoming()
+        if upcoming is not None and self._spare_key != (upcoming.id, lang):
+            self._spare_key = None
+            await self._spare.update(upcoming.question(lang))
+            self._spare_key = (upcoming.id, lang)
         if card is self.card and lang == self.app.backend.lang:
             self.answer_built.set()
 
