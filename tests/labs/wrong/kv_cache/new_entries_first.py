@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import torch
 from torch import Tensor, nn
 
+from labs.kv_cache import solution
+from labs.kv_cache.solution import kv_cache_bytes  # the correct part
 
-class KVCache:
-    """Per-layer keys and values, appended along time (dim 2).
 
-    Convention: `seq_len` is the number of positions stored for layer 0. A model reads it once, before
-    its first layer calls `update`, as the position of the first new token; after the forward pass it
-    has grown by the number of new tokens.
-    """
-
-    def __init__(self, n_layers: int) -> None:
-        self.keys: list[Tensor | None] = [None] * n_layers  # one entry per layer: (B, H, T_seen, d)
-        self.values: list[Tensor | None] = [None] * n_layers
-
-    @property
-    def seq_len(self) -> int:
-        """Positions seen so far."""
-        k0 = self.keys[0]
-        return 0 if k0 is None else k0.size(2)
+class KVCache(solution.KVCache):
+    """The solution's cache with a wrong update."""
 
     def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
         """Append k, v (B, H, T_new, d) to this layer's cache; return all its keys and values (B, H, T_all, d)."""
@@ -34,24 +24,7 @@ class KVCache:
         return k, v
 
 
-@torch.no_grad()
 def generate(model: nn.Module, prompt: Tensor, max_new_tokens: int) -> Tensor:
-    """Greedy decoding: one call on the whole prompt, then one call per new token, all through one cache."""
-    if max_new_tokens <= 0:
-        return prompt
-    cache = KVCache(model.config.n_layers)
-    logits = model(prompt, cache=cache)  # (B, P, V): prefill fills every layer's cache
-    next_token = logits[:, -1].argmax(dim=-1, keepdim=True)  # (B, 1)
-    tokens = [prompt, next_token]
-    for _ in range(max_new_tokens - 1):
-        logits = model(next_token, cache=cache)  # (B, 1, V): only the newest token is computed
-        next_token = logits[:, -1].argmax(dim=-1, keepdim=True)
-        tokens.append(next_token)
-    return torch.cat(tokens, dim=1)  # (B, P + max_new_tokens)
-
-
-def kv_cache_bytes(
-    n_layers: int, n_heads: int, head_dim: int, seq_len: int, batch: int, bytes_per_elem: int = 2
-) -> int:
-    """Bytes a full cache holds: a key and a value per layer, head, position and batch row."""
-    return 2 * n_layers * n_heads * head_dim * seq_len * batch * bytes_per_elem
+    """The solution's generate, building this file's KVCache."""
+    with patch.object(solution, "KVCache", KVCache):
+        return solution.generate(model, prompt, max_new_tokens)
