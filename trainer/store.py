@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -181,39 +182,26 @@ def _from_db_time(moment: datetime | None) -> datetime | None:
     return None if moment is None else _to_db_time(moment)
 
 
-def _state_from_row(row) -> CardStateRecord:  # noqa: ANN001 - a SQLAlchemy Row
+def _state_from_row(row, prefix: str = "") -> CardStateRecord:  # noqa: ANN001 - a SQLAlchemy Row
+    """A card state from a card_state row, or from a log row's `before_`/`after_` columns."""
+
+    def col(name: str) -> Any:
+        return getattr(row, prefix + name)
+
     return CardStateRecord(
         card_id=row.card_id,
-        easiness=row.ef_centi / 100,
-        repetitions=row.repetitions,
-        interval=row.interval,
-        due=row.due,
-        lapses=row.lapses,
-        last_review=_from_db_time(row.last_review),
+        easiness=col("ef_centi") / 100,
+        repetitions=col("repetitions"),
+        interval=col("interval"),
+        due=col("due"),
+        lapses=col("lapses"),
+        last_review=_from_db_time(col("last_review")),
     )
 
 
 def _log_from_row(row) -> ReviewLogRecord:  # noqa: ANN001 - a SQLAlchemy Row
-    before = None
-    if row.before_ef_centi is not None:
-        before = CardStateRecord(
-            card_id=row.card_id,
-            easiness=row.before_ef_centi / 100,
-            repetitions=row.before_repetitions,
-            interval=row.before_interval,
-            due=row.before_due,
-            lapses=row.before_lapses,
-            last_review=_from_db_time(row.before_last_review),
-        )
-    after = CardStateRecord(
-        card_id=row.card_id,
-        easiness=row.after_ef_centi / 100,
-        repetitions=row.after_repetitions,
-        interval=row.after_interval,
-        due=row.after_due,
-        lapses=row.after_lapses,
-        last_review=_from_db_time(row.after_last_review),
-    )
+    before = None if row.before_ef_centi is None else _state_from_row(row, "before_")
+    after = _state_from_row(row, "after_")
     return ReviewLogRecord(
         id=row.id,
         card_id=row.card_id,
