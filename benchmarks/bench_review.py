@@ -31,7 +31,7 @@ class BenchCard:
 
 def build(path: Path, today: date, rng: random.Random) -> None:
     """Fill card_state and review_log with bulk inserts (executemany in one transaction)."""
-    from trainer.store import open_store
+    from trainer.store.database import open_store
 
     open_store(path)  # creates the schema at the current version
     con = sqlite3.connect(path)
@@ -82,7 +82,7 @@ def main() -> None:
     from trainer.config import Settings
     from trainer.review import ReviewService
     from trainer.srs import learning_day
-    from trainer.store import close_all, open_store
+    from trainer.store.database import close_all, open_store
 
     rng = random.Random(1)
     path = home / "progress.db"

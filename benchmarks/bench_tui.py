@@ -82,7 +82,7 @@ async def time_grades(n: int) -> tuple[list[float], list[float]]:
     """Grade `n` cards: (ms for the grade action to show the next card, ms for a key press round trip)."""
     from trainer.config import Settings
     from trainer.deck import load_deck
-    from trainer.store import Store
+    from trainer.store.database import Store
     from trainer.tui.app import make_app
 
     home = Path(tempfile.mkdtemp(prefix="bench-tui-"))

@@ -15,7 +15,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from trainer import store
+from trainer.store import database as store
 from trainer.cli import app
 from trainer.labs import CheckResult, TestEvent, check_lab, stream_check
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trainer import store
+from trainer.store import database as store
 from trainer.cli import app
 
 FAKE_ROOT = Path(__file__).resolve().parent / "fixtures" / "labs"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer import store
+from trainer.store import database as store
 from trainer.cli.review_cmd import run_plain
 from trainer.config import Settings, save_settings
 from trainer.review import ReviewService

@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from typer.testing import CliRunner
 
-from trainer import store
+from trainer.store import database as store
 from trainer.cli import app
 from trainer.cli import review_cmd
 from trainer.config import Settings, save_settings
 from trainer.review import ReviewService
-from trainer.store import open_store
+from trainer.store.database import open_store
 
 runner = CliRunner()
 UTC = timezone.utc

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer import store
+from trainer.store import database as store
 from trainer.srs import SM2State
-from trainer.store import (
+from trainer.store.database import (
     SCHEMA_VERSION,
     NewerSchemaError,
     NotADatabaseError,

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from trainer.config import Settings
 from trainer.srs import RELEARN_BELOW, Session, build_queue, learning_day, validate_quality
-from trainer.store import CardStateRecord, ReviewLogRecord, Store
+from trainer.store.records import CardStateRecord, ReviewLogRecord
+
+if TYPE_CHECKING:  # SQLAlchemy: the TUI builds a first service on a Snapshot before loading it
+    from trainer.store.database import Store
+    from trainer.store.reads import Snapshot
 
 
 class HasId(Protocol):
@@ -73,13 +77,14 @@ class ReviewService(Generic[C]):
     """Today's review over a deck and a store: what to show next, grade, undo.
 
     Each grade or undo is one committed transaction; the session is rebuilt from the database
-    when the learning day changes, so two processes (TUI and plain CLI) stay consistent.
+    when the learning day changes, so two processes (TUI and plain CLI) stay consistent. Built on a
+    read-only Snapshot it answers every question about today, but grade and undo raise.
     """
 
     def __init__(
         self,
         cards: Sequence[C],
-        store: Store,
+        store: Store | Snapshot,
         settings: Settings | None = None,
         now: Callable[[], datetime] = utc_now,
         tz: tzinfo | None = None,
@@ -177,14 +182,14 @@ class ReviewService(Generic[C]):
         card = self.current()
         if card is None:
             raise LookupError("nothing to grade: today's review is done")
-        log = self.store.record_grade(card.id, q, at=self._now(), day=self._day, seconds=seconds)
+        log = self._writer().record_grade(card.id, q, at=self._now(), day=self._day, seconds=seconds)
         self._session = self._session.after_grade(card.id, q)
         self._done_today += 1
         return GradeResult(card=card, log=log, requeued=q < RELEARN_BELOW)
 
     def undo(self) -> UndoResult[C] | None:
         """Undo the latest grade in the database (repeatable); its card is shown next. None if nothing to undo."""
-        undone = self.store.undo_last()
+        undone = self._writer().undo_last()
         if undone is None:
             return None
         self.refresh()
@@ -192,3 +197,9 @@ class ReviewService(Generic[C]):
         if card is not None and undone.log.day == self._day:
             self._session = self._session.with_front(card.id)
         return UndoResult(log=undone.log, restored=undone.restored, card=card)
+
+    def _writer(self) -> Store:
+        """The store, unless it is a read-only Snapshot."""
+        if not self.store.writable:
+            raise RuntimeError("the progress database is still opening: nothing can be saved yet")
+        return self.store

@@ -42,7 +42,7 @@ async def main() -> None:
     from trainer.config import Settings
     from trainer.deck import load_deck
     from trainer.labs import find_lab, workspace_file
-    from trainer.store import Store
+    from trainer.store.database import Store
     from trainer.tui.app import make_app
 
     deck = load_deck()

@@ -16,7 +16,7 @@ from trainer.tui.app import TrainerApp, make_app
 @pytest.fixture
 def store(tmp_path: Path):  # noqa: ANN201 - trainer.store.Store
     """A fresh progress database."""
-    from trainer.store import Store
+    from trainer.store.database import Store
 
     s = Store(tmp_path / "progress.db")
     yield s

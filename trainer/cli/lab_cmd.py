@@ -52,7 +52,7 @@ def _find(slug: str) -> Lab:
 
 
 def _attempts_by_slug() -> dict[str, list[Any]]:
-    from trainer import store
+    from trainer.store import database as store
 
     grouped: dict[str, list[Any]] = defaultdict(list)
     try:
@@ -143,7 +143,7 @@ def _print_summary(console: Console, result: CheckResult) -> None:
 
 
 def _record(result: CheckResult) -> None:
-    from trainer.store import StoreError
+    from trainer.store.database import StoreError
 
     try:
         labs.record_attempt(result)

@@ -34,7 +34,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _service(settings: Settings) -> ReviewService:
     from trainer.review import ReviewService
-    from trainer.store import StoreError, open_store
+    from trainer.store.database import StoreError, open_store
 
     try:
         return ReviewService(load_cards(), open_store(), settings)
@@ -160,7 +160,7 @@ def review(
 
 def undo() -> None:
     """Undo the latest grade (repeatable); the log row is kept and marked undone."""
-    from trainer.store import StoreError, open_store
+    from trainer.store.database import StoreError, open_store
 
     try:
         undone = open_store().undo_last()

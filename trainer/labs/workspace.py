@@ -73,7 +73,7 @@ def next_hint(lab: Lab) -> tuple[int, int, str]:
 def record_attempt(result: CheckResult, store: Any = None) -> None:
     """Store one check as a lab attempt, in `store` or else the default progress database (trainer.store)."""
     if store is None:
-        from trainer.store import open_store  # imported here: the grader itself works without a database
+        from trainer.store.database import open_store  # imported here: the grader itself works without a database
 
         store = open_store()
     store.add_lab_attempt(

@@ -84,7 +84,7 @@ class Backend:
         from trainer.review import ReviewService
 
         if self.store is None:
-            from trainer.store import open_store
+            from trainer.store.database import open_store
 
             self.store = open_store()
         self.review = ReviewService(self.deck.cards, self.store, self.settings, now=self.clock, tz=self.tz)

@@ -1,27 +1,24 @@
-"""The progress database (SQLite via SQLModel): card states, the review log, lab attempts, migrations."""
+"""The progress database's writable side: SQLModel tables, schema checks and migrations, and every write."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, update
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Field, SQLModel
 
 from trainer.paths import db_path
 from trainer.srs import SM2State, START_EF_CENTI, due_date, sm2_step, validate_quality
-
-SCHEMA_VERSION = 2
-BUSY_TIMEOUT_MS = 30_000
-
+from trainer.store import reads
+from trainer.store.reads import BUSY_TIMEOUT_MS, SCHEMA_VERSION
+from trainer.store.records import CardStateRecord, LabAttemptRecord, ReviewLogRecord, UndoRecord
 
 # --------------------------------------------------------------------------- errors
 
@@ -105,130 +102,11 @@ _LOG = ReviewLogRow.__table__
 _LAB = LabAttemptRow.__table__
 
 
-# --------------------------------------------------------------------------- records (plain objects out)
-
-
-@dataclass(frozen=True)
-class CardStateRecord:
-    """A card's schedule: SM-2 state, due learning day, lapses, last schedule-changing review (UTC)."""
-
-    card_id: int
-    easiness: float
-    repetitions: int
-    interval: int
-    due: date
-    lapses: int = 0
-    last_review: datetime | None = None
-
-    @property
-    def sm2(self) -> SM2State:
-        """The SM-2 part of the state."""
-        return SM2State(self.easiness, self.repetitions, self.interval)
-
-
-@dataclass(frozen=True)
-class ReviewLogRecord:
-    """One grade. `before` is None when the card was new; a repeat (`is_repeat`) leaves the state as is."""
-
-    id: int
-    card_id: int
-    reviewed_at: datetime
-    day: date
-    quality: int
-    before: CardStateRecord | None
-    after: CardStateRecord
-    seconds: float
-    is_repeat: bool
-    undone: bool
-
-    @property
-    def first_of_day(self) -> bool:
-        """Whether this grade changed the schedule (the day's first grade of the card)."""
-        return not self.is_repeat
-
-
-@dataclass(frozen=True)
-class UndoRecord:
-    """What an undo did: the log row (now marked undone) and the state restored (None: card is new again)."""
-
-    log: ReviewLogRecord
-    restored: CardStateRecord | None
-
-
-@dataclass(frozen=True)
-class LabAttemptRecord:
-    """One lab check: counts, duration, device and outcome ("passed", "failed", "error", "timeout")."""
-
-    id: int
-    slug: str
-    started_at: datetime
-    file_sha256: str
-    passed: int
-    failed: int
-    errors: int
-    seconds: float
-    device: str
-    outcome: str
-
-
 def _to_db_time(moment: datetime) -> datetime:
     """Aware UTC for storage; a naive time is taken to be UTC already."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
-
-
-def _from_db_time(moment: datetime | None) -> datetime | None:
-    return None if moment is None else _to_db_time(moment)
-
-
-def _state_from_row(row, prefix: str = "") -> CardStateRecord:  # noqa: ANN001 - a SQLAlchemy Row
-    """A card state from a card_state row, or from a log row's `before_`/`after_` columns."""
-
-    def col(name: str) -> Any:
-        return getattr(row, prefix + name)
-
-    return CardStateRecord(
-        card_id=row.card_id,
-        easiness=col("ef_centi") / 100,
-        repetitions=col("repetitions"),
-        interval=col("interval"),
-        due=col("due"),
-        lapses=col("lapses"),
-        last_review=_from_db_time(col("last_review")),
-    )
-
-
-def _log_from_row(row) -> ReviewLogRecord:  # noqa: ANN001 - a SQLAlchemy Row
-    before = None if row.before_ef_centi is None else _state_from_row(row, "before_")
-    after = _state_from_row(row, "after_")
-    return ReviewLogRecord(
-        id=row.id,
-        card_id=row.card_id,
-        reviewed_at=_from_db_time(row.reviewed_at),
-        day=row.day,
-        quality=row.quality,
-        before=before,
-        after=after,
-        seconds=row.seconds,
-        is_repeat=bool(row.is_repeat),
-        undone=bool(row.undone),
-    )
-
-
-def _lab_from_row(row) -> LabAttemptRecord:  # noqa: ANN001 - a SQLAlchemy Row
-    return LabAttemptRecord(
-        id=row.id,
-        slug=row.slug,
-        started_at=_from_db_time(row.started_at),
-        file_sha256=row.file_sha256,
-        passed=row.passed,
-        failed=row.failed,
-        errors=row.errors,
-        seconds=row.seconds,
-        device=row.device,
-        outcome=row.outcome,
-    )
 
 
 def _state_values(state: CardStateRecord) -> dict:
@@ -258,27 +136,12 @@ UPGRADES = {1: _upgrade_1_to_2}
 """UPGRADES[v] turns a version-v database into version v+1."""
 
 
-def _peek(path: Path, read_only: bool) -> tuple[int, set[str]]:
-    """The schema version and table names of an existing file, read without changing it."""
-    mode = "ro" if read_only else "rw"
-    con = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        con.close()
-    return version, tables
-
-
 def _preflight(path: Path) -> None:
     """Check an existing file without writing to it: an SQLite database of a version we can read."""
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
-        try:
-            version, tables = _peek(path, read_only=True)
-        except sqlite3.OperationalError:  # e.g. a WAL database whose -shm cannot be made read-only
-            version, tables = _peek(path, read_only=False)
+        version, tables = reads.peek(path)
     except sqlite3.DatabaseError as exc:
         raise NotADatabaseError(
             f"{path} is not an SQLite database ({exc}). It was left untouched: move it aside "
@@ -337,8 +200,16 @@ def _make_engine(path: Path) -> Engine:
     return engine
 
 
-class Store:
-    """The progress database at one path. Every write is one `BEGIN IMMEDIATE` transaction."""
+def _driver(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLAlchemy one, inside the same transaction."""
+    return conn.connection.driver_connection
+
+
+class Store(reads.Reader):
+    """The progress database at one path. Every write is one `BEGIN IMMEDIATE` transaction through SQLModel's
+    tables; reads are the plain SQL of `trainer.store.reads`, run on the engine's own connections."""
+
+    writable = True
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -364,74 +235,9 @@ class Store:
             yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read(self) -> Iterator[sqlite3.Connection]:
         with self._engine.begin() as conn:
-            yield conn
-
-    # -- reads
-
-    def schema_version(self) -> int:
-        """The database's `PRAGMA user_version`."""
-        with self._read() as conn:
-            return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-
-    def card_state(self, card_id: int) -> CardStateRecord | None:
-        """One card's state, or None for a new card."""
-        with self._read() as conn:
-            row = conn.execute(select(_CS).where(_CS.c.card_id == card_id)).first()
-        return None if row is None else _state_from_row(row)
-
-    def card_states(self, card_ids: Iterable[int] | None = None) -> list[CardStateRecord]:
-        """The states of every graded card (or of those among `card_ids`), by card id."""
-        stmt = select(_CS).order_by(_CS.c.card_id)
-        if card_ids is not None:
-            wanted = func.json_each(json.dumps(list(card_ids))).table_valued("value")
-            stmt = stmt.where(_CS.c.card_id.in_(select(wanted.c.value)))
-        with self._read() as conn:
-            rows = conn.execute(stmt).all()
-        return [_state_from_row(r) for r in rows]
-
-    def due_cards(self, today: date) -> list[tuple[int, date]]:
-        """(card id, due day) of the cards due on or before `today`, most overdue first (uses the due index)."""
-        with self._read() as conn:  # the DBAPI cursor directly: thousands of rows, no Row objects
-            rows = conn.connection.driver_connection.execute(
-                "SELECT card_id, due FROM card_state WHERE due <= ? ORDER BY due, card_id", (today.isoformat(),)
-            ).fetchall()
-        return [(cid, date.fromisoformat(due)) for cid, due in rows]
-
-    def new_card_ids(self, deck_ids: Sequence[int], limit: int) -> list[int]:
-        """The first `limit` of `deck_ids` (kept in order) that have no state yet, i.e. are new.
-
-        Looks the ids up in growing chunks, so a deck of 100,000 cards costs one small query
-        when new cards are near the front.
-        """
-        found: list[int] = []
-        start, size = 0, 256
-        with self._read() as conn:
-            while start < len(deck_ids) and len(found) < limit:
-                chunk = json.dumps(list(deck_ids[start : start + size]))
-                found += conn.exec_driver_sql(
-                    "SELECT j.value FROM json_each(?) AS j WHERE NOT EXISTS "
-                    "(SELECT 1 FROM card_state AS c WHERE c.card_id = j.value) ORDER BY j.key LIMIT ?",
-                    (chunk, limit - len(found)),
-                ).scalars().all()
-                start, size = start + size, min(size * 4, 32768)
-        return found
-
-    def review_logs(
-        self, since_day: date | None = None, day: date | None = None, include_undone: bool = False
-    ) -> list[ReviewLogRecord]:
-        """Review log rows in order; by default without undone rows. `day` picks one learning day."""
-        stmt = select(_LOG).order_by(_LOG.c.id)
-        if not include_undone:
-            stmt = stmt.where(_LOG.c.undone.is_(False))
-        if since_day is not None:
-            stmt = stmt.where(_LOG.c.day >= since_day)
-        if day is not None:
-            stmt = stmt.where(_LOG.c.day == day)
-        with self._read() as conn:
-            rows = conn.execute(stmt).all()
-        return [_log_from_row(r) for r in rows]
+            yield _driver(conn)
 
     # -- writes
 
@@ -446,8 +252,7 @@ class Store:
         q = validate_quality(quality)
         at_db = _to_db_time(at)
         with self._write() as conn:
-            row = conn.execute(select(_CS).where(_CS.c.card_id == card_id)).first()
-            before = None if row is None else _state_from_row(row)
+            before = reads.card_state(_driver(conn), card_id)
             is_repeat = before is not None and before.due > day
             if is_repeat:
                 after = before
@@ -500,12 +305,9 @@ class Store:
         Returns None when there is nothing to undo. Calling it again undoes the grade before that.
         """
         with self._write() as conn:
-            row = conn.execute(
-                select(_LOG).where(_LOG.c.undone.is_(False)).order_by(_LOG.c.id.desc()).limit(1)
-            ).first()
-            if row is None:
+            log = reads.last_log(_driver(conn))
+            if log is None:
                 return None
-            log = _log_from_row(row)
             if not log.is_repeat:
                 if log.before is None:
                     conn.execute(delete(_CS).where(_CS.c.card_id == log.card_id))
@@ -514,8 +316,7 @@ class Store:
                         update(_CS).where(_CS.c.card_id == log.card_id).values(**_state_values(log.before))
                     )
             conn.execute(update(_LOG).where(_LOG.c.id == log.id).values(undone=True))
-            restored_row = conn.execute(select(_CS).where(_CS.c.card_id == log.card_id)).first()
-        restored = None if restored_row is None else _state_from_row(restored_row)
+            restored = reads.card_state(_driver(conn), log.card_id)
         return UndoRecord(log=replace(log, undone=True), restored=restored)
 
     def add_lab_attempt(
@@ -545,17 +346,7 @@ class Store:
         }
         with self._write() as conn:
             new_id = conn.execute(insert(_LAB).values(**values)).inserted_primary_key[0]
-            row = conn.execute(select(_LAB).where(_LAB.c.id == new_id)).one()
-        return _lab_from_row(row)
-
-    def lab_attempts(self, slug: str | None = None) -> list[LabAttemptRecord]:
-        """Lab attempts, oldest first; only those of `slug` when given."""
-        stmt = select(_LAB).order_by(_LAB.c.id)
-        if slug is not None:
-            stmt = stmt.where(_LAB.c.slug == slug)
-        with self._read() as conn:
-            rows = conn.execute(stmt).all()
-        return [_lab_from_row(r) for r in rows]
+            return reads.lab_attempt(_driver(conn), new_id)
 
 
 # --------------------------------------------------------------------------- one store per path per process

@@ -1,0 +1,296 @@
+"""Every read of progress.db, in plain sqlite3: shared by the SQLModel `Store` and the quick `Snapshot`.
+
+Importing SQLAlchemy and SQLModel takes 0.4-0.7 s, longer than drawing Textual's first frame; these reads need
+only the standard library, so the TUI draws its figures from a Snapshot while the Store loads behind it.
+Values are as SQLAlchemy's SQLite dialect writes them: dates 'YYYY-MM-DD', UTC datetimes
+'YYYY-MM-DD HH:MM:SS.ffffff' (no offset), booleans 0/1.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from trainer.store.records import CardStateRecord, LabAttemptRecord, ReviewLogRecord
+
+SCHEMA_VERSION = 2
+"""The `PRAGMA user_version` these reads (and the Store's writes) are written for."""
+BUSY_TIMEOUT_MS = 30_000
+SNAPSHOT_TIMEOUT_S = 0.25
+"""A snapshot never waits long for a lock: the Store, opened next, waits (and explains) instead."""
+
+_STATE_COLUMNS = ("ef_centi", "repetitions", "interval", "due", "lapses", "last_review")
+
+
+def _time(text: str | None) -> datetime | None:
+    """A stored UTC datetime, aware again."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def _rows(db: sqlite3.Connection, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+    """Rows addressable by column name, without changing the connection's own row factory."""
+    cursor = db.cursor()
+    cursor.row_factory = sqlite3.Row
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
+
+
+def _state(row: sqlite3.Row, prefix: str = "") -> CardStateRecord:
+    """A card state from a card_state row, or from a log row's `before_`/`after_` columns."""
+    ef, repetitions, interval, due, lapses, last_review = (row[prefix + name] for name in _STATE_COLUMNS)
+    return CardStateRecord(
+        card_id=row["card_id"],
+        easiness=ef / 100,
+        repetitions=repetitions,
+        interval=interval,
+        due=date.fromisoformat(due),
+        lapses=lapses,
+        last_review=_time(last_review),
+    )
+
+
+def _log(row: sqlite3.Row) -> ReviewLogRecord:
+    return ReviewLogRecord(
+        id=row["id"],
+        card_id=row["card_id"],
+        reviewed_at=_time(row["reviewed_at"]),
+        day=date.fromisoformat(row["day"]),
+        quality=row["quality"],
+        before=None if row["before_ef_centi"] is None else _state(row, "before_"),
+        after=_state(row, "after_"),
+        seconds=row["seconds"],
+        is_repeat=bool(row["is_repeat"]),
+        undone=bool(row["undone"]),
+    )
+
+
+def _lab(row: sqlite3.Row) -> LabAttemptRecord:
+    return LabAttemptRecord(
+        id=row["id"],
+        slug=row["slug"],
+        started_at=_time(row["started_at"]),
+        file_sha256=row["file_sha256"],
+        passed=row["passed"],
+        failed=row["failed"],
+        errors=row["errors"],
+        seconds=row["seconds"],
+        device=row["device"],
+        outcome=row["outcome"],
+    )
+
+
+# --------------------------------------------------------------------------- queries on one connection
+
+
+def card_state(db: sqlite3.Connection, card_id: int) -> CardStateRecord | None:
+    """One card's state, or None for a new card."""
+    rows = _rows(db, "SELECT * FROM card_state WHERE card_id = ?", (card_id,))
+    return _state(rows[0]) if rows else None
+
+
+def card_states(db: sqlite3.Connection, card_ids: Iterable[int] | None = None) -> list[CardStateRecord]:
+    """The states of every graded card (or of those among `card_ids`), by card id."""
+    if card_ids is None:
+        rows = _rows(db, "SELECT * FROM card_state ORDER BY card_id")
+    else:
+        rows = _rows(
+            db,
+            "SELECT * FROM card_state WHERE card_id IN (SELECT value FROM json_each(?)) ORDER BY card_id",
+            (json.dumps(list(card_ids)),),
+        )
+    return [_state(r) for r in rows]
+
+
+def due_cards(db: sqlite3.Connection, today: date) -> list[tuple[int, date]]:
+    """(card id, due day) of the cards due on or before `today`, most overdue first (uses the due index)."""
+    rows = db.execute(
+        "SELECT card_id, due FROM card_state WHERE due <= ? ORDER BY due, card_id", (today.isoformat(),)
+    ).fetchall()
+    return [(cid, date.fromisoformat(due)) for cid, due in rows]
+
+
+def new_card_ids(db: sqlite3.Connection, deck_ids: Sequence[int], limit: int) -> list[int]:
+    """The first `limit` of `deck_ids` (kept in order) that have no state yet, i.e. are new.
+
+    Looks the ids up in growing chunks, so a deck of 100,000 cards costs one small query when new cards
+    are near the front.
+    """
+    found: list[int] = []
+    start, size = 0, 256
+    while start < len(deck_ids) and len(found) < limit:
+        chunk = json.dumps(list(deck_ids[start : start + size]))
+        found += [
+            cid
+            for (cid,) in db.execute(
+                "SELECT j.value FROM json_each(?) AS j WHERE NOT EXISTS "
+                "(SELECT 1 FROM card_state AS c WHERE c.card_id = j.value) ORDER BY j.key LIMIT ?",
+                (chunk, limit - len(found)),
+            )
+        ]
+        start, size = start + size, min(size * 4, 32768)
+    return found
+
+
+def review_logs(
+    db: sqlite3.Connection, since_day: date | None = None, day: date | None = None, include_undone: bool = False
+) -> list[ReviewLogRecord]:
+    """Review log rows in order; by default without undone rows. `day` picks one learning day."""
+    where, params = [], []
+    if not include_undone:
+        where.append("undone = 0")
+    if since_day is not None:
+        where.append("day >= ?")
+        params.append(since_day.isoformat())
+    if day is not None:
+        where.append("day = ?")
+        params.append(day.isoformat())
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return [_log(r) for r in _rows(db, f"SELECT * FROM review_log{clause} ORDER BY id", params)]
+
+
+def last_log(db: sqlite3.Connection) -> ReviewLogRecord | None:
+    """The latest grade not yet undone."""
+    rows = _rows(db, "SELECT * FROM review_log WHERE undone = 0 ORDER BY id DESC LIMIT 1")
+    return _log(rows[0]) if rows else None
+
+
+def lab_attempts(db: sqlite3.Connection, slug: str | None = None) -> list[LabAttemptRecord]:
+    """Lab attempts, oldest first; only those of `slug` when given."""
+    if slug is None:
+        rows = _rows(db, "SELECT * FROM lab_attempt ORDER BY id")
+    else:
+        rows = _rows(db, "SELECT * FROM lab_attempt WHERE slug = ? ORDER BY id", (slug,))
+    return [_lab(r) for r in rows]
+
+
+def lab_attempt(db: sqlite3.Connection, attempt_id: int) -> LabAttemptRecord:
+    """One lab attempt by id."""
+    return _lab(_rows(db, "SELECT * FROM lab_attempt WHERE id = ?", (attempt_id,))[0])
+
+
+def peek(path: Path) -> tuple[int, set[str]]:
+    """The schema version and table names of an existing file, read without changing it.
+
+    sqlite3.DatabaseError when the file is not an SQLite database.
+    """
+    con = _connect(path)
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        con.close()
+    return version, tables
+
+
+def _connect(path: Path, timeout: float = BUSY_TIMEOUT_MS / 1000) -> sqlite3.Connection:
+    """A connection that never creates the file: read-only where SQLite allows it, else read-write."""
+    try:
+        return _open(path, "ro", timeout)
+    except sqlite3.OperationalError:  # e.g. a WAL database whose -shm file cannot be made read-only
+        return _open(path, "rw", timeout)
+
+
+def _open(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
+    """Connect in URI `mode` and read the schema once, so a file SQLite cannot use fails here."""
+    con = sqlite3.connect(
+        f"file:{path}?mode={mode}",
+        uri=True,
+        timeout=timeout,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        con.close()
+        raise
+    return con
+
+
+# --------------------------------------------------------------------------- the read methods, once
+
+
+class Reader:
+    """The read methods of a progress database; subclasses say where a connection comes from."""
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def schema_version(self) -> int:
+        """The database's `PRAGMA user_version`."""
+        with self._read() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def card_state(self, card_id: int) -> CardStateRecord | None:
+        """One card's state, or None for a new card."""
+        with self._read() as db:
+            return card_state(db, card_id)
+
+    def card_states(self, card_ids: Iterable[int] | None = None) -> list[CardStateRecord]:
+        """The states of every graded card (or of those among `card_ids`), by card id."""
+        with self._read() as db:
+            return card_states(db, card_ids)
+
+    def due_cards(self, today: date) -> list[tuple[int, date]]:
+        """(card id, due day) of the cards due on or before `today`, most overdue first."""
+        with self._read() as db:
+            return due_cards(db, today)
+
+    def new_card_ids(self, deck_ids: Sequence[int], limit: int) -> list[int]:
+        """The first `limit` of `deck_ids` (kept in order) that are new."""
+        with self._read() as db:
+            return new_card_ids(db, deck_ids, limit)
+
+    def review_logs(
+        self, since_day: date | None = None, day: date | None = None, include_undone: bool = False
+    ) -> list[ReviewLogRecord]:
+        """Review log rows in order; by default without undone rows. `day` picks one learning day."""
+        with self._read() as db:
+            return review_logs(db, since_day, day, include_undone)
+
+    def lab_attempts(self, slug: str | None = None) -> list[LabAttemptRecord]:
+        """Lab attempts, oldest first; only those of `slug` when given."""
+        with self._read() as db:
+            return lab_attempts(db, slug)
+
+
+class Snapshot(Reader):
+    """progress.db read through sqlite3 alone, for figures before the Store is open. It never writes.
+
+    Each read sees the latest committed data (autocommit). `open` gives None where only the Store can say
+    what to do: no file yet, another schema version, or not a database.
+    """
+
+    writable = False
+
+    def __init__(self, con: sqlite3.Connection, path: Path) -> None:
+        self._con = con
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Snapshot | None:
+        """A snapshot of the database at `path`, or None (see the class)."""
+        if not path.is_file():
+            return None
+        try:
+            con = _connect(path, SNAPSHOT_TIMEOUT_S)
+            if con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return cls(con, path)
+            con.close()
+        except sqlite3.Error:
+            pass
+        return None
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._con.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        yield self._con

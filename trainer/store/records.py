@@ -1,0 +1,71 @@
+"""What the store hands out: plain frozen records, free of SQL and of SQLAlchemy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from trainer.srs import SM2State
+
+
+@dataclass(frozen=True)
+class CardStateRecord:
+    """A card's schedule: SM-2 state, due learning day, lapses, last schedule-changing review (UTC)."""
+
+    card_id: int
+    easiness: float
+    repetitions: int
+    interval: int
+    due: date
+    lapses: int = 0
+    last_review: datetime | None = None
+
+    @property
+    def sm2(self) -> SM2State:
+        """The SM-2 part of the state."""
+        return SM2State(self.easiness, self.repetitions, self.interval)
+
+
+@dataclass(frozen=True)
+class ReviewLogRecord:
+    """One grade. `before` is None when the card was new; a repeat (`is_repeat`) leaves the state as is."""
+
+    id: int
+    card_id: int
+    reviewed_at: datetime
+    day: date
+    quality: int
+    before: CardStateRecord | None
+    after: CardStateRecord
+    seconds: float
+    is_repeat: bool
+    undone: bool
+
+    @property
+    def first_of_day(self) -> bool:
+        """Whether this grade changed the schedule (the day's first grade of the card)."""
+        return not self.is_repeat
+
+
+@dataclass(frozen=True)
+class UndoRecord:
+    """What an undo did: the log row (now marked undone) and the state restored (None: card is new again)."""
+
+    log: ReviewLogRecord
+    restored: CardStateRecord | None
+
+
+@dataclass(frozen=True)
+class LabAttemptRecord:
+    """One lab check: counts, duration, device and outcome ("passed", "failed", "error", "timeout")."""
+
+    id: int
+    slug: str
+    started_at: datetime
+    file_sha256: str
+    passed: int
+    failed: int
+    errors: int
+    seconds: float
+    device: str
+    outcome: str
