@@ -31,15 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from trainer.catalog import LAB_SLUGS
 from trainer.paths import cards_dir
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 SECTIONS: dict[str, str] = {"问题": "question_zh", "答案": "answer_zh", "Question": "question_en", "Answer": "answer_en"}
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there: 5x faster
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
@@ -167,8 +164,11 @@ def _front_matter_end(lines: list[str]) -> int:
 
 
 def _parse_yaml(source: str) -> dict[str, Any]:
+    import yaml  # here, not at the top: a start from trainer.deck_cache never imports the parser (~25 ms)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there: 5x faster
     try:
-        meta = yaml.load(source, Loader=_YamlLoader)
+        meta = yaml.load(source, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

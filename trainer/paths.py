@@ -30,6 +30,11 @@ def config_path() -> Path:
     return trainer_home() / "config.toml"
 
 
+def deck_cache_path() -> Path:
+    """The parsed deck's JSON copy (trainer.deck_cache), safe to delete."""
+    return trainer_home() / "cache" / "deck.json"
+
+
 def workspace_dir() -> Path:
     """Where learners' lab files live, one `<slug>.py` each."""
     path = trainer_home() / "workspace"
