@@ -14,12 +14,12 @@ runner = CliRunner()
 
 
 def test_defaults_without_a_file(trainer_home: Path) -> None:
-    assert load_settings() == Settings(new_per_day=5, rollover_hour=4, language="zh")
+    assert load_settings() == Settings(new_per_day=5, rollover_hour=4, language="zh", lab_device="cpu")
     assert not (trainer_home / "config.toml").exists()
 
 
 def test_save_and_load_round_trip(trainer_home: Path) -> None:
-    wanted = Settings(new_per_day=12, rollover_hour=0, language="en")
+    wanted = Settings(new_per_day=12, rollover_hour=0, language="en", lab_device="auto")
     path = save_settings(wanted)
     assert path == trainer_home / "config.toml"
     assert load_settings() == wanted
@@ -32,6 +32,7 @@ def test_save_and_load_round_trip(trainer_home: Path) -> None:
         ("new_per_day", "ten", "whole number"),
         ("rollover_hour", "24", "0 to 23"),
         ("language", "fr", "zh, en"),
+        ("lab_device", "gpu", "cpu, auto, cuda"),
         ("colour", "red", "unknown setting"),
     ],
 )
@@ -43,6 +44,7 @@ def test_with_setting_validates(name: str, value: str, message: str) -> None:
 def test_with_setting_parses_values() -> None:
     assert with_setting(Settings(), "rollover_hour", " 3 ").rollover_hour == 3
     assert with_setting(Settings(), "language", "en").language == "en"
+    assert with_setting(Settings(), "lab_device", "cuda").lab_device == "cuda"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from trainer.store import database as store
 from trainer.cli import app
+from trainer.config import Settings, save_settings
 from trainer.labs import CheckResult, TestEvent, check_lab, stream_check
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -165,6 +166,15 @@ def test_cuda_without_a_gpu_could_not_run(fake_labs: Path) -> None:
     else:
         assert (result.exit_code, data["outcome"]) == (2, "error")
         assert data["message"] == "--device cuda was asked for, but no CUDA device is available"
+
+
+def test_the_lab_device_setting_is_the_default_and_the_option_wins(fake_labs: Path, trainer_home: Path) -> None:
+    save_settings(Settings(lab_device="cuda"))
+    check = ["lab", "check", "fake_add", "--file", str(SOLUTION), "--json"]
+    by_setting = json.loads(runner.invoke(app, check).stdout)
+    assert by_setting["device"] == "cuda" or by_setting["message"].startswith("--device cuda was asked for")
+    by_option = json.loads(runner.invoke(app, [*check, "--device", "cpu"]).stdout)
+    assert (by_option["outcome"], by_option["device"]) == ("passed", "cpu")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""User settings in $TRAINER_HOME/config.toml: new cards per day, day rollover hour, card language."""
+"""User settings in $TRAINER_HOME/config.toml: new cards per day, day rollover hour, card language, lab device."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 from trainer.paths import config_path
 
 LANGUAGES = ("zh", "en")
+LAB_DEVICES = ("cpu", "auto", "cuda")
+"""Where lab checks run: auto takes cuda when the grading process sees a GPU."""
 MAX_NEW_PER_DAY = 1000
 
 
@@ -24,12 +26,15 @@ class Settings:
     new_per_day: int = 5
     rollover_hour: int = 4
     language: str = "zh"
+    lab_device: str = "cpu"
 
     def __post_init__(self) -> None:
         _check_int("new_per_day", self.new_per_day, 0, MAX_NEW_PER_DAY)
         _check_int("rollover_hour", self.rollover_hour, 0, 23)
         if self.language not in LANGUAGES:
             raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
+        if self.lab_device not in LAB_DEVICES:
+            raise ConfigError(f"lab_device must be one of {', '.join(LAB_DEVICES)}, got {self.lab_device!r}")
 
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -66,6 +71,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         f"new_per_day = {settings.new_per_day}",
         f"rollover_hour = {settings.rollover_hour}",
         f'language = "{settings.language}"',
+        f'lab_device = "{settings.lab_device}"',
     ]
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

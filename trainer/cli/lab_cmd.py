@@ -174,12 +174,15 @@ def _run_with_progress(console: Console, lab: Lab, file: Path, device: str, time
 def check(
     slug: str,
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="File to grade (default: your workspace file)."),
-    device: str = typer.Option("cpu", "--device", help="auto (cuda if the grading process sees one), cpu or cuda."),
+    device: Optional[str] = typer.Option(
+        None, "--device", help="auto (cuda if the grading process sees one), cpu or cuda; default: the lab_device setting."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as one JSON object, nothing else."),
     timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
 ) -> None:
     """Grade your file; exit 0 when every test passes, 1 when some fail, 2 when it could not run."""
     lab = _find(slug)
+    device = _device(device)
     target = file or labs.workspace_file(slug)
     if file is None and not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
@@ -200,6 +203,18 @@ def check(
     raise typer.Exit(result.exit_code)
 
 
+def _device(option: str | None) -> str:
+    """--device when given, else the lab_device setting of config.toml."""
+    if option is not None:
+        return option
+    from trainer.config import ConfigError, load_settings
+
+    try:
+        return load_settings().lab_device
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _stamp(path: Path) -> tuple[int, int] | None:
     """What changes when the file is saved: modification time and size (None while it is missing)."""
     try:
@@ -213,13 +228,14 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 def watch(
     slug: str,
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="File to watch (default: your workspace file)."),
-    device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda."),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda; default: the lab_device setting."),
     timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
     poll: float = typer.Option(0.5, "--poll", min=0.05, help="Seconds between looks at the file."),
     runs: int = typer.Option(0, "--runs", min=0, help="Stop after this many checks (0: until Ctrl+C)."),
 ) -> None:
     """Check your file now and again every time you save it (Ctrl+C stops)."""
     lab = _find(slug)
+    device = _device(device)
     target = file or labs.workspace_file(slug)
     if not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
