@@ -8,9 +8,20 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tui_helpers import run_async, wait_ready
+import threading
+from datetime import datetime, timedelta, timezone
 
+import pytest
+from tui_helpers import NOW, Clock, fixed_deck, run_async, wait_ready
+
+from trainer.config import Settings
+from trainer.paths import db_path
+from trainer.srs import learning_day
+from trainer.store.database import Store
+from trainer.tui.app import make_app
+from trainer.tui.backend import Backend
 from trainer.tui.screens.dashboard import DashboardScreen
+from trainer.tui.screens.review import ReviewScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +56,81 @@ def test_the_tui_never_imports_torch_and_defers_sqlalchemy() -> None:
     assert report == {"at_import": [], "torch": False, "labs": False, "ready": True, "screen": "DashboardScreen"}
 
 
+FIGURES_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    import trainer.tui.app as tui
+    from trainer.tui.screens.dashboard import DashboardScreen
+    seen = []
+    redraw = DashboardScreen.refresh_data
+
+    def refresh_data(self):
+        redraw(self)
+        if self.app.backend.ready:
+            state = [type(self.app.backend.store).__name__, "sqlalchemy" in sys.modules,
+                     self.query_one("#due-count").value]
+            if not seen or seen[-1] != state:
+                seen.append(state)
+
+    DashboardScreen.refresh_data = refresh_data
+
+    async def main():
+        app = tui.make_app()
+        async with app.run_test(size=(100, 32)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+
+    asyncio.run(main())
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_figures_come_from_a_snapshot_before_sqlalchemy_loads(trainer_home: Path) -> None:
+    today = learning_day(datetime.now(timezone.utc), Settings().rollover_hour)  # the real app runs on the real clock
+    store = Store(db_path())
+    store.record_grade(1, 4, at=NOW, day=today - timedelta(days=5))  # due again after one day: due today
+    store.close()
+    out = subprocess.run([sys.executable, "-c", FIGURES_SCRIPT], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [["Snapshot", False, "1"], ["Store", True, "1"]]
+
+
+@run_async
+async def test_review_asked_for_before_the_store_opens_opens_after(
+    trainer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store(db_path()).close()  # an existing database: the snapshot comes first
+    release = threading.Event()
+    open_store = Backend.open
+
+    def slow_open(self: Backend):  # noqa: ANN202
+        release.wait(10)
+        return open_store(self)
+
+    monkeypatch.setattr(Backend, "open", slow_open)
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
+    async with app.run_test(size=(100, 32)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.backend.ready:
+                break
+        assert app.backend.ready and not app.backend.writable
+        assert app.screen.query_one("#new-count").value == "4"
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)  # waiting for the store, not refused
+        release.set()
+        await wait_ready(app, pilot)
+        assert app.backend.writable and isinstance(app.screen, ReviewScreen)
+        await pilot.press("space", "4")
+        await pilot.pause()
+    store = Store(db_path())
+    assert len(store.review_logs()) == 1
+    store.close()
+
+
 @run_async
 async def test_dashboard_shows_todays_numbers(app_factory) -> None:  # noqa: ANN001
     app = app_factory()
@@ -52,8 +138,8 @@ async def test_dashboard_shows_todays_numbers(app_factory) -> None:  # noqa: ANN
         await wait_ready(app, pilot)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        assert str(screen.query_one("#due-count").render()) == "0"
-        assert str(screen.query_one("#new-count").render()) == "4"
+        assert screen.query_one("#due-count").value == "0"
+        assert screen.query_one("#new-count").value == "4"
         assert str(screen.query_one("#labs-count").render()) == "0/20 labs"
         await pilot.press("q", "s", "r", "question_mark")  # keys typed after q open nothing (and do not crash)
     assert app.return_code == 0 and not app.is_running

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from textual import work
@@ -12,15 +13,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from trainer.config import Settings
-from trainer.tui.backend import Backend, Clock
+from trainer.tui.backend import Backend, Clock, Opened
 from trainer.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
     from trainer.deck import Deck  # YAML: read on the loading thread, not before the first frame
+    from trainer.store.database import Store
 
 
 class TrainerApp(App[None]):
-    """Dashboard first; the store opens in the background so the first frame is quick."""
+    """Dashboard first; the progress database opens in the background so the first frame is quick."""
 
     TITLE = "trainer"
     SUB_TITLE = "Transformer interview practice"
@@ -35,32 +37,45 @@ class TrainerApp(App[None]):
         self.backend = backend
         self.load_error: str | None = None
         self.closing = False
+        self.store_open = asyncio.Event()
+        """Set once the writable store is open: grades and lab attempts wait for it."""
+        self._waiting: tuple[Screen, bool] | None = None
 
     def on_mount(self) -> None:
-        """Show the dashboard, then open the store off the UI thread."""
-        self.push_screen(DashboardScreen())
-        self.call_after_refresh(self.load_backend)  # after the first frame: the import competes for the GIL
-
-    @work(thread=True, exclusive=True, group="load", name="load backend")
-    def load_backend(self) -> None:
-        """Import SQLAlchemy and friends on a thread, then open the store on the UI thread."""
+        """Read a snapshot of the progress (cached deck and plain sqlite3: ~30 ms) so that the first frame already
+        shows the figures, then open the writable store on a thread (importing SQLAlchemy takes 0.4-0.7 s)."""
         try:
-            self.backend.load()
+            first = self.backend.snapshot()
         except Exception as exc:  # a broken install must still show a message
-            self.call_from_thread(self._failed, exc)
-            return
-        self.call_from_thread(self._open_backend)
-
-    def _open_backend(self) -> None:
-        try:
-            self.backend.open()
-        except Exception as exc:  # StoreError and friends carry a message meant for the learner
+            self.push_screen(DashboardScreen())
             self._failed(exc)
             return
+        if first is not None:
+            self.backend.use(first)
+        self.push_screen(DashboardScreen())
+        self.call_after_refresh(self.open_store)  # after the first frame, which the import would slow down
+
+    @work(thread=True, exclusive=True, group="load", name="open store")
+    def open_store(self) -> None:
+        """Import SQLModel and open the store off the UI thread, then hand it over."""
+        try:
+            opened = self.backend.open()
+        except Exception as exc:  # StoreError and friends carry a message meant for the learner
+            self.call_from_thread(self._failed, exc)
+            return
+        self.call_from_thread(self._use, opened)
+
+    def _use(self, opened: Opened) -> None:
+        self.backend.use(opened)
+        self.store_open.set()
         self.data_changed()
+        if self._waiting is not None and self._can_open(self._waiting[1]):
+            screen, self._waiting = self._waiting[0], None
+            self.push_screen(screen)
 
     def _failed(self, exc: Exception) -> None:
         self.load_error = str(exc)
+        self._waiting = None
         self.notify(self.load_error, title="Cannot open the progress database", severity="error", timeout=30)
         self.data_changed()
 
@@ -71,14 +86,21 @@ class TrainerApp(App[None]):
             if refresh is not None and screen.is_mounted:  # a screen not yet mounted draws in on_mount
                 refresh()
 
-    def open_screen(self, screen: Screen) -> None:
-        """Push a screen, unless the store is not open yet or the app is closing (keys typed after `q`)."""
+    def _can_open(self, writes: bool) -> bool:
+        return self.backend.writable if writes else self.backend.ready
+
+    def open_screen(self, screen: Screen, writes: bool = False) -> None:
+        """Push a screen; one that `writes` (grades) needs the writable store. A screen asked for while the
+        database is still opening opens as soon as it can. Keys typed after `q` are ignored."""
         if self.closing:
             return
-        if not self.backend.ready:
-            self.notify("Still opening your progress database…", timeout=2)
-            return
-        self.push_screen(screen)
+        if self._can_open(writes):
+            self.push_screen(screen)
+        elif self.load_error:
+            self.notify(self.load_error, title="Cannot open the progress database", severity="error")
+        else:
+            self._waiting = (screen, writes)
+            self.notify("Opening your progress database…", timeout=2)
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Leave, and ignore screen-opening keys that are still queued."""
@@ -95,7 +117,7 @@ class TrainerApp(App[None]):
 
 def make_app(
     deck: Deck | None = None,
-    store: Any = None,
+    store: Store | None = None,
     settings: Settings | None = None,
     clock: Clock | None = None,
     tz: tzinfo | None = None,

@@ -1,12 +1,12 @@
 """What the screens need from the domain: deck, settings, the review service, stats and labs.
 
-The store (SQLModel) and the grader are imported lazily, off the UI thread, so the first frame
-comes before the database is open. Everything is injectable for tests.
+Start-up: the cached deck and a read-only Snapshot of the database (sqlite3 alone) give every figure in
+~30 ms, before the first frame; then, on a thread, SQLModel is imported (0.4-0.7 s) and the writable Store
+replaces the snapshot. The grader is imported only for a check. Everything is injectable for tests.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
@@ -21,6 +21,9 @@ from trainer.srs import learning_day
 if TYPE_CHECKING:
     from trainer.deck import Card, Deck, Lang
     from trainer.labs.registry import Lab
+    from trainer.review import ReviewService
+    from trainer.store.database import Store
+    from trainer.store.reads import Snapshot
 
 Clock = Callable[[], datetime]
 
@@ -42,52 +45,84 @@ class CardRow:
     lab_status: str
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A store and today's review service built on it, handed from the loading thread to the UI."""
+
+    store: Store | Snapshot
+    review: ReviewService
+
+
 class Backend:
-    """The app's model. `load()` (any thread) reads the deck and imports the heavy modules; `open()` (UI thread)
-    opens the store. Screens other than the dashboard are only shown once `ready`."""
+    """The app's model. `snapshot()` (quick) and `open()` (slow, on a thread) build `Opened` pairs; the UI thread
+    installs each with `use()`. Figures can be drawn once `ready`; grades need `writable`."""
 
     def __init__(
         self,
         deck: Deck | None = None,
-        store: Any = None,
+        store: Store | None = None,
         settings: Settings | None = None,
         clock: Clock | None = None,
         tz: tzinfo | None = None,
     ) -> None:
         self.deck: Deck | None = deck
-        """None until `load()` reads the deck (YAML), unless given."""
+        """None until the loading thread reads the deck (YAML), unless given."""
         self.settings = settings if settings is not None else load_settings()
         self.clock = clock or utc_now
         self.tz = tz
-        self.store = store
-        self.review: Any = None
+        self.store: Store | Snapshot | None = None
+        self.review: ReviewService | None = None
         self.lang: Lang = "en" if self.settings.language == "en" else "zh"
-        self.lab_device = "cpu"
+        self._given_store = store
 
     # -- life cycle
 
     @property
     def ready(self) -> bool:
-        """Whether the store and the review service are open."""
+        """Whether figures can be drawn (from a snapshot or the store)."""
         return self.review is not None
 
-    def load(self) -> None:
-        """Read the deck and import the store and review modules (slow: YAML, SQLAlchemy); safe on a worker thread."""
+    @property
+    def writable(self) -> bool:
+        """Whether the writable store is open (grades and lab attempts can be saved)."""
+        return self.store is not None and self.store.writable
+
+    def snapshot(self) -> Opened | None:
+        """Read the deck, then the database through sqlite3 alone; None when only the Store can open it
+        (first run, an old schema, a damaged file) or a store was given. Any thread."""
+        from trainer.paths import db_path, deck_cache_path
+
         if self.deck is None:
-            from trainer.deck import load_deck
+            from trainer.deck_cache import load_deck_cached
 
-            self.deck = load_deck()
-        importlib.import_module("trainer.review")
+            self.deck = load_deck_cached(deck_cache_path())
+        if self._given_store is not None:
+            return None
+        from trainer.store.reads import Snapshot
 
-    def open(self) -> None:
-        """Open the store (unless injected) and build today's review service."""
-        from trainer.review import ReviewService
+        snapshot = Snapshot.open(db_path())
+        return None if snapshot is None else Opened(snapshot, self._service(snapshot))
 
-        if self.store is None:
+    def open(self) -> Opened:
+        """Import SQLModel and open (create, migrate) the store, unless one was given. Any thread (slow)."""
+        store = self._given_store
+        if store is None:
             from trainer.store.database import open_store
 
-            self.store = open_store()
-        self.review = ReviewService(self.deck.cards, self.store, self.settings, now=self.clock, tz=self.tz)
+            store = open_store()
+        return Opened(store, self._service(store))
+
+    def _service(self, store: Store | Snapshot) -> ReviewService:
+        from trainer.review import ReviewService
+
+        return ReviewService(self.deck.cards, store, self.settings, now=self.clock, tz=self.tz)
+
+    def use(self, opened: Opened) -> None:
+        """Install a store and its review service (UI thread); a snapshot replaced by the store is closed."""
+        replaced = self.store
+        self.store, self.review = opened.store, opened.review
+        if replaced is not None and replaced is not opened.store and not replaced.writable:
+            replaced.close()
 
     # -- figures
 
@@ -195,10 +230,12 @@ class Backend:
         """The grader's live events, then its CheckResult (the subprocess dies with the iterator)."""
         from trainer.labs.grader import stream_check
 
-        return stream_check(slug, file, self.lab_device)
+        return stream_check(slug, file, self.settings.lab_device)
 
     def record_attempt(self, result: Any) -> None:
-        """Store a CheckResult as a lab attempt."""
+        """Store a CheckResult as a lab attempt (the caller waits until `writable`)."""
+        if not self.writable:
+            raise RuntimeError("the progress database is still opening: the attempt cannot be saved yet")
         from trainer.labs.workspace import record_attempt
 
         record_attempt(result, self.store)

@@ -6,9 +6,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Footer
 
 from trainer.tui.backend import CardRow
+from trainer.tui.widgets.title_bar import TitleBar
 
 LAB_STYLES = {"passed": "green", "tried": "red", "to do": "yellow", "n/a": "dim"}
 
@@ -31,8 +32,8 @@ class BrowserScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        """Header, table, footer."""
-        yield Header()
+        """Title bar, table, footer."""
+        yield TitleBar()
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield Footer()
 

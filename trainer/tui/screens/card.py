@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
 from trainer.deck import Card
 from trainer.tui.screens.review import HEADINGS
+from trainer.tui.widgets.title_bar import TitleBar
 
 
 class CardScreen(Screen[None]):
@@ -28,7 +29,7 @@ class CardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Title, question, answer."""
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="card-view"):
             yield Static(id="card-meta", classes="muted")
             yield Static(id="q-heading", classes="section-title")

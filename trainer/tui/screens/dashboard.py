@@ -6,9 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, ProgressBar, Static
 
+from trainer.tui.widgets.figure import Figure
 from trainer.tui.widgets.heatmap import HeatmapView
+from trainer.tui.widgets.title_bar import TitleBar
 
 
 class DashboardScreen(Screen[None]):
@@ -25,18 +27,12 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Figures on the left, heatmap on the right (stacked when narrow)."""
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="dashboard"):
             with Horizontal(id="figures"):
-                with Vertical(classes="figure", id="fig-due"):
-                    yield Static("…", id="due-count", classes="number due")
-                    yield Static("due today", classes="caption")
-                with Vertical(classes="figure", id="fig-new"):
-                    yield Static("…", id="new-count", classes="number")
-                    yield Static("new", classes="caption")
-                with Vertical(classes="figure", id="fig-streak"):
-                    yield Static("…", id="streak", classes="number good")
-                    yield Static("day streak", id="streak-caption", classes="caption")
+                yield Figure("due today", tone="warning", id="due-count")
+                yield Figure("new", id="new-count")
+                yield Figure("day streak", tone="success", id="streak")
                 with Vertical(classes="figure", id="fig-labs"):
                     yield Static("…", id="labs-count", classes="number")
                     yield ProgressBar(total=20, show_eta=False, show_percentage=False, id="labs-progress")
@@ -62,10 +58,9 @@ class DashboardScreen(Screen[None]):
             return
         summary = backend.review.summary()
         overview = backend.overview()
-        self.query_one("#due-count", Static).update(str(summary.due))
-        self.query_one("#new-count", Static).update(str(summary.new))
-        self.query_one("#streak", Static).update(str(overview.streak.current))
-        self.query_one("#streak-caption", Static).update(f"streak · best {overview.streak.longest}")
+        self.query_one("#due-count", Figure).show(str(summary.due))
+        self.query_one("#new-count", Figure).show(str(summary.new))
+        self.query_one("#streak", Figure).show(str(overview.streak.current), f"streak · best {overview.streak.longest}")
         self.query_one("#labs-count", Static).update(f"{overview.labs_passed}/{overview.labs_total} labs")
         self.query_one("#labs-progress", ProgressBar).update(total=overview.labs_total, progress=overview.labs_passed)
         self.query_one("#heatmap", HeatmapView).show(overview.heatmap)
@@ -79,7 +74,7 @@ class DashboardScreen(Screen[None]):
         """Open today's review."""
         from trainer.tui.screens.review import ReviewScreen
 
-        self.app.open_screen(ReviewScreen())
+        self.app.open_screen(ReviewScreen(), writes=True)
 
     def action_browse(self) -> None:
         """Open the card browser."""

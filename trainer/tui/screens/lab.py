@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, ProgressBar, Static
+from textual.widgets import Footer, Markdown, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from trainer.labs.registry import Lab
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.widgets.test_results import TestResults
+from trainer.tui.widgets.title_bar import TitleBar
 
 VERDICT_STYLES = {"passed": "green", "failed": "red", "error": "red", "timeout": "red", "oom": "red", "crashed": "red"}
 
@@ -46,7 +47,7 @@ class LabScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """README pane and side panel."""
-        yield Header()
+        yield TitleBar()
         yield Static(id="lab-title")
         with Horizontal(id="lab-body"):
             with VerticalScroll(id="readme-pane"):
@@ -155,6 +156,7 @@ class LabScreen(Screen[None]):
                     progress.advance(1)
                 elif kind is None:
                     self._show_verdict(item)
+                    await self.app.store_open.wait()  # only a check finished within the first second waits
                     backend.record_attempt(item)
 
     def _show_verdict(self, result) -> None:  # noqa: ANN001 - a CheckResult

@@ -6,9 +6,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from trainer.tui.screens.browser import LAB_STYLES
+from trainer.tui.widgets.title_bar import TitleBar
 
 
 class LabsScreen(Screen[None]):
@@ -21,8 +22,8 @@ class LabsScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        """Header, progress line, table, footer."""
-        yield Header()
+        """Title bar, progress line, table, footer."""
+        yield TitleBar()
         yield Static(id="labs-summary")
         yield DataTable(id="labs", cursor_type="row", zebra_stripes=True)
         yield Footer()

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, Rule, Static
+from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from trainer.deck import Card
 from trainer.tui.widgets.grade_bar import GRADES, GradeBar
+from trainer.tui.widgets.title_bar import TitleBar
 
 HEADINGS = {"zh": ("问题", "答案"), "en": ("Question", "Answer")}
 
@@ -52,7 +53,7 @@ class ReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Status line, card, grade bar; an empty-queue panel in place of the card when done."""
-        yield Header()
+        yield TitleBar()
         yield Static(id="status")
         with VerticalScroll(id="card"):
             yield Static(id="card-title")

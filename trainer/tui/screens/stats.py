@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from trainer.tui.widgets.chart import BarChart
 from trainer.tui.widgets.heatmap import HeatmapView
+from trainer.tui.widgets.title_bar import TitleBar
 
 
 class StatsScreen(Screen[None]):
@@ -20,7 +21,7 @@ class StatsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Summary line, two charts, heatmap."""
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="stats"):
             yield Static(id="summary")
             yield BarChart("Reviews per day, last 30 days", height=4, bar_width=2, id="per-day")
