@@ -7,6 +7,7 @@ exercised even for a lab that has no proofs yet. Completeness is checked for the
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ TESTS = Path(__file__).resolve().parent.parent
 REAL = (LABS_DIR, TESTS / "labs")
 FAKE = (TESTS / "fixtures" / "labs", TESTS / "fixtures" / "lab_proofs")
 SUITES = [REAL, FAKE]
+DEVICE = os.environ.get("TRAINER_LAB_DEVICE", "cpu")  # scripts/gpu_check.sh sets cuda
 
 
 def _labs() -> list[tuple[Lab, Path]]:
@@ -70,7 +72,7 @@ def grade(lab: Lab, file: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) ->
     """Run `lab`'s tests on `file` in this process; {nodeid: outcome}."""
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     outcomes = Outcomes()
-    pytest.main([*pytest_args(lab, file, "cpu"), "-qq", "--tb=no", *extra], plugins=[outcomes])
+    pytest.main([*pytest_args(lab, file, DEVICE), "-qq", "--tb=no", *extra], plugins=[outcomes])
     return outcomes.by_test
 
 
