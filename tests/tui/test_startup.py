@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -17,7 +19,7 @@ from tui_helpers import NOW, Clock, fixed_deck, run_async, wait_ready
 from trainer.config import Settings
 from trainer.paths import db_path
 from trainer.srs import learning_day
-from trainer.store.database import Store
+from trainer.store.database import Store, StoreError
 from trainer.tui.app import make_app
 from trainer.tui.backend import Backend
 from trainer.tui.screens.dashboard import DashboardScreen
@@ -97,8 +99,16 @@ def test_figures_come_from_a_snapshot_before_sqlalchemy_loads(trainer_home: Path
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [["Snapshot", False, "1"], ["Store", True, "1"]]
 
 
+def logged_grades() -> int:
+    con = sqlite3.connect(db_path())
+    try:
+        return con.execute("SELECT count(*) FROM review_log").fetchone()[0]
+    finally:
+        con.close()
+
+
 @run_async
-async def test_review_asked_for_before_the_store_opens_opens_after(
+async def test_the_review_opens_on_the_snapshot_and_a_grade_waits_for_the_store(
     trainer_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Store(db_path()).close()  # an existing database: the snapshot comes first
@@ -112,23 +122,41 @@ async def test_review_asked_for_before_the_store_opens_opens_after(
     monkeypatch.setattr(Backend, "open", slow_open)
     app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
     async with app.run_test(size=(100, 32)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if app.backend.ready:
-                break
+        await pilot.pause()
         assert app.backend.ready and not app.backend.writable
         assert app.screen.query_one("#new-count").value == "4"
-        await pilot.press("r")
-        await pilot.pause()
-        assert isinstance(app.screen, DashboardScreen)  # waiting for the store, not refused
-        release.set()
+        await pilot.press("r", "space")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.revealed  # no wait for the store
+        first = app.screen.card
+        grading = asyncio.create_task(pilot.press("4"))  # the grade waits for the store...
+        await asyncio.sleep(0.3)
+        assert logged_grades() == 0 and app.screen.card == first and not grading.done()
+        release.set()  # ...and lands once it is open
+        await asyncio.wait_for(grading, 10)
         await wait_ready(app, pilot)
-        assert app.backend.writable and isinstance(app.screen, ReviewScreen)
-        await pilot.press("space", "4")
         await pilot.pause()
-    store = Store(db_path())
-    assert len(store.review_logs()) == 1
-    store.close()
+        assert app.backend.writable and logged_grades() == 1 and app.screen.card != first
+
+
+@run_async
+async def test_a_store_that_cannot_open_is_reported_and_a_grade_is_not_lost_silently(
+    trainer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store(db_path()).close()
+
+    def broken_open(self: Backend):  # noqa: ANN202
+        raise StoreError("progress.db could not be opened (disk I/O error).")
+
+    monkeypatch.setattr(Backend, "open", broken_open)
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)  # the snapshot still shows the figures
+        assert app.load_error == "progress.db could not be opened (disk I/O error)."
+        await pilot.press("r", "space", "4")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and app.screen.card is not None
+        assert any("disk I/O error" in str(n.message) for n in app._notifications)
+    assert logged_grades() == 0
 
 
 @run_async

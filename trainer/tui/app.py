@@ -37,9 +37,9 @@ class TrainerApp(App[None]):
         self.backend = backend
         self.load_error: str | None = None
         self.closing = False
-        self.store_open = asyncio.Event()
-        """Set once the writable store is open: grades and lab attempts wait for it."""
-        self._waiting: tuple[Screen, bool] | None = None
+        self._store_settled = asyncio.Event()
+        """Set once opening the store has ended, opened or failed."""
+        self._waiting: Screen | None = None
 
     def on_mount(self) -> None:
         """Read a snapshot of the progress (cached deck and plain sqlite3: ~30 ms) so that the first frame already
@@ -67,15 +67,16 @@ class TrainerApp(App[None]):
 
     def _use(self, opened: Opened) -> None:
         self.backend.use(opened)
-        self.store_open.set()
+        self._store_settled.set()
         self.data_changed()
-        if self._waiting is not None and self._can_open(self._waiting[1]):
-            screen, self._waiting = self._waiting[0], None
+        if self._waiting is not None:
+            screen, self._waiting = self._waiting, None
             self.push_screen(screen)
 
     def _failed(self, exc: Exception) -> None:
         self.load_error = str(exc)
         self._waiting = None
+        self._store_settled.set()
         self.notify(self.load_error, title="Cannot open the progress database", severity="error", timeout=30)
         self.data_changed()
 
@@ -86,21 +87,26 @@ class TrainerApp(App[None]):
             if refresh is not None and screen.is_mounted:  # a screen not yet mounted draws in on_mount
                 refresh()
 
-    def _can_open(self, writes: bool) -> bool:
-        return self.backend.writable if writes else self.backend.ready
-
-    def open_screen(self, screen: Screen, writes: bool = False) -> None:
-        """Push a screen; one that `writes` (grades) needs the writable store. A screen asked for while the
-        database is still opening opens as soon as it can. Keys typed after `q` are ignored."""
+    def open_screen(self, screen: Screen) -> None:
+        """Push a screen; one asked for before any progress could be read (a first start) opens as soon as it
+        can. Keys typed after `q` are ignored."""
         if self.closing:
             return
-        if self._can_open(writes):
+        if self.backend.ready:
             self.push_screen(screen)
         elif self.load_error:
             self.notify(self.load_error, title="Cannot open the progress database", severity="error")
         else:
-            self._waiting = (screen, writes)
+            self._waiting = screen
             self.notify("Opening your progress database…", timeout=2)
+
+    async def wait_for_store(self) -> bool:
+        """Wait until the writable store is open (it opens within a second of the start); False, with the
+        reason shown, when it cannot open. Grades, undos and lab attempts call this before writing."""
+        await self._store_settled.wait()
+        if not self.backend.writable:
+            self.notify(self.load_error or "The progress database is not open.", severity="error")
+        return self.backend.writable
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Leave, and ignore screen-opening keys that are still queued."""

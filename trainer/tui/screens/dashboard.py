@@ -74,7 +74,7 @@ class DashboardScreen(Screen[None]):
         """Open today's review."""
         from trainer.tui.screens.review import ReviewScreen
 
-        self.app.open_screen(ReviewScreen(), writes=True)
+        self.app.open_screen(ReviewScreen())
 
     def action_browse(self) -> None:
         """Open the card browser."""

@@ -156,8 +156,8 @@ class LabScreen(Screen[None]):
                     progress.advance(1)
                 elif kind is None:
                     self._show_verdict(item)
-                    await self.app.store_open.wait()  # only a check finished within the first second waits
-                    backend.record_attempt(item)
+                    if await self.app.wait_for_store():
+                        backend.record_attempt(item)
 
     def _show_verdict(self, result) -> None:  # noqa: ANN001 - a CheckResult
         """The final line: pass in green, anything else in red with its reason."""

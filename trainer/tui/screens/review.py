@@ -146,6 +146,8 @@ class ReviewScreen(Screen[None]):
         if not self.revealed:
             self.notify("Show the answer first (space).", severity="warning", timeout=2)
             return
+        if not await self.app.wait_for_store():
+            return
         result = self.app.backend.review.grade(quality, seconds=round(time.monotonic() - self.shown_at, 1))
         if result.requeued:
             self.notify(f"Card {result.card.id} comes back later today.", timeout=2)
@@ -153,6 +155,8 @@ class ReviewScreen(Screen[None]):
 
     async def action_undo(self) -> None:
         """Undo the last grade; its card comes back."""
+        if not await self.app.wait_for_store():
+            return
         undone = self.app.backend.review.undo()
         if undone is None:
             self.notify("Nothing to undo.", timeout=2)
