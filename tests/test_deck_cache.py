@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,13 +79,13 @@ def test_an_unwritable_cache_only_costs_a_parse(cards: Path, tmp_path: Path) -> 
     assert load_deck_cached(blocker / "cache" / "deck.json", cards) == load_deck(cards)
 
 
-def test_a_start_from_the_copy_never_imports_yaml(cards: Path, cache: Path) -> None:
+def test_a_start_from_the_copy_never_imports_yaml(
+    cards: Path, cache: Path, fresh_python: Callable[..., str]
+) -> None:
     load_deck_cached(cache, cards)
     code = (
         "import sys\nfrom pathlib import Path\nfrom trainer.deck_cache import load_deck_cached\n"
         f"deck = load_deck_cached(Path({str(cache)!r}), Path({str(cards)!r}))\n"
         "print(len(deck.cards), 'yaml' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["20", "False"]
+    assert fresh_python(code).split() == ["20", "False"]

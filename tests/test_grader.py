@@ -15,10 +15,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from trainer.store import database as store
 from trainer.cli import app
 from trainer.config import Settings, save_settings
 from trainer.labs import CheckResult, TestEvent, check_lab, stream_check
+from trainer.store import database as store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FAKE_ROOT = FIXTURES / "labs"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trainer.store import database as store
 from trainer.cli import app
+from trainer.store import database as store
 
 FAKE_ROOT = Path(__file__).resolve().parent / "fixtures" / "labs"
 runner = CliRunner()

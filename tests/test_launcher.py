@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -23,13 +23,14 @@ def test_no_argument_opens_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
     assert opened == ["run"]
 
 
-def test_arguments_go_to_the_command_line() -> None:
+def test_arguments_go_to_the_command_line(fresh_python: Callable[..., str]) -> None:
     code = "import sys; sys.argv = ['trainer', '--version']; from trainer.launcher import main; main()"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and proc.stdout.startswith("trainer ")
+    assert fresh_python(code).startswith("trainer ")
 
 
-def test_opening_the_tui_loads_neither_typer_nor_sqlalchemy_before_the_app_runs() -> None:
+def test_opening_the_tui_loads_neither_typer_nor_sqlalchemy_before_the_app_runs(
+    fresh_python: Callable[..., str],
+) -> None:
     code = (
         "import sys; sys.argv = ['trainer']\n"
         "import trainer.tui.app as a\n"
@@ -37,6 +38,4 @@ def test_opening_the_tui_loads_neither_typer_nor_sqlalchemy_before_the_app_runs(
         "a.make_app = lambda: F()\n"
         "from trainer.launcher import main; main()"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    assert fresh_python(code).strip() == "[]"

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from trainer.store import database as store
 from trainer.cli.review_cmd import run_plain
 from trainer.config import Settings, save_settings
 from trainer.review import ReviewService
+from trainer.store import database as store
 
 SAVED = re.compile(r"^saved: card (\d+) graded (\d).*\[log (\d+)\]$")
 UNDONE = re.compile(r"^undone: card (\d+) grade (\d) \[log (\d+)\]$")

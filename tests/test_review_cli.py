@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from typer.testing import CliRunner
 
-from trainer.store import database as store
 from trainer.cli import app
 from trainer.cli import review_cmd
 from trainer.config import Settings, save_settings
@@ -48,12 +46,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.moment
-
-
-@pytest.fixture(autouse=True)
-def _close_stores() -> Iterator[None]:
-    yield
-    store.close_all()
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,12 +18,6 @@ from trainer.store.reads import SCHEMA_VERSION, Snapshot
 
 DAY = date(2026, 3, 1)
 AT = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _close_stores() -> Iterator[None]:
-    yield
-    store.close_all()
 
 
 @pytest.fixture
@@ -130,12 +122,10 @@ def test_no_snapshot_of_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     assert path.read_bytes() == b"not a database at all\n" * 100
 
 
-def test_the_snapshot_path_does_not_load_sqlalchemy(db: Store) -> None:
+def test_the_snapshot_path_does_not_load_sqlalchemy(db: Store, fresh_python: Callable[..., str]) -> None:
     code = (
         "import sys\nfrom pathlib import Path\nfrom trainer.store.reads import Snapshot\n"
         f"s = Snapshot.open(Path({str(db.path)!r}))\nassert len(s.review_logs()) == 4\n"
         "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code).strip() == "[]"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer.store import database as store
 from trainer.srs import SM2State
+from trainer.store import database as store
 from trainer.store.database import (
     SCHEMA_VERSION,
     NewerSchemaError,
@@ -43,12 +42,6 @@ INSERT INTO review_log VALUES (1, 7, '2026-02-01 08:00:00.000000', '2026-02-01',
     NULL, NULL, 260, 1, 1, '2026-02-02', 0, '2026-02-01 08:00:00.000000', 4.5, 0, 0);
 PRAGMA user_version = 1;
 """
-
-
-@pytest.fixture(autouse=True)
-def _close_stores() -> Iterator[None]:
-    yield
-    store.close_all()
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
-
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from tui_helpers import NOW, Clock, fixed_deck, run_async, wait_ready
@@ -51,10 +49,8 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_the_tui_never_imports_torch_and_defers_sqlalchemy() -> None:
-    out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+def test_the_tui_never_imports_torch_and_defers_sqlalchemy(fresh_python: Callable[..., str]) -> None:
+    report = json.loads(fresh_python(SCRIPT, cwd=ROOT).strip().splitlines()[-1])
     assert report == {"at_import": [], "torch": False, "labs": False, "ready": True, "screen": "DashboardScreen"}
 
 
@@ -88,15 +84,15 @@ FIGURES_SCRIPT = textwrap.dedent(
 )
 
 
-def test_figures_come_from_a_snapshot_before_sqlalchemy_loads(trainer_home: Path) -> None:
+def test_figures_come_from_a_snapshot_before_sqlalchemy_loads(
+    trainer_home: Path, fresh_python: Callable[..., str]
+) -> None:
     today = learning_day(datetime.now(timezone.utc), Settings().rollover_hour)  # the real app runs on the real clock
     store = Store(db_path())
     store.record_grade(1, 4, at=NOW, day=today - timedelta(days=5))  # due again after one day: due today
     store.close()
-    out = subprocess.run([sys.executable, "-c", FIGURES_SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [["Snapshot", False, "1"], ["Store", True, "1"]]
+    seen = json.loads(fresh_python(FIGURES_SCRIPT, cwd=ROOT).strip().splitlines()[-1])
+    assert seen == [["Snapshot", False, "1"], ["Store", True, "1"]]
 
 
 def logged_grades() -> int:
