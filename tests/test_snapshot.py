@@ -55,6 +55,8 @@ def test_snapshot_reads_what_the_store_reads(db: Store) -> None:
     assert [(log.is_repeat, log.undone) for log in logs] == [(False, False), (False, False), (True, False),
                                                               (False, True), (False, False)]
     assert logs[0].reviewed_at == AT and logs[0].seconds == 3.25 and logs[-1].after.lapses == 1
+    days = [(log.card_id, log.day, log.quality) for log in sorted(db.review_logs(), key=lambda log: (log.day, log.id))]
+    assert snap.review_days() == db.review_days() == days and len(days) == 4
     assert snap.lab_attempts() == db.lab_attempts() and snap.lab_attempts("longformer")[0].device == "cuda"
     snap.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from trainer import stats
 from trainer.stats import ReviewPoint
@@ -16,37 +16,9 @@ def d(offset: int) -> date:
 
 
 @dataclass
-class Log:
-    card_id: int
-    reviewed_at: datetime
-    quality: int
-
-
-@dataclass
 class Attempt:
     slug: str
     outcome: str
-
-
-def test_points_use_the_learning_day_boundary() -> None:
-    logs = [
-        Log(1, datetime(2026, 3, 18, 3, 59, tzinfo=timezone.utc), 5),
-        Log(2, datetime(2026, 3, 18, 4, 0, tzinfo=timezone.utc), 4),
-    ]
-    points = stats.points_from_logs(logs, rollover_hour=4, tz=timezone.utc)
-    assert [(p.card_id, p.day) for p in points] == [(1, date(2026, 3, 17)), (2, date(2026, 3, 18))]
-
-
-@dataclass
-class DayLog:
-    card_id: int
-    day: date
-    quality: int
-
-
-def test_points_prefer_the_stored_learning_day() -> None:
-    points = stats.points_from_logs([DayLog(3, d(-1), 2), DayLog(1, d(-4), 5)])
-    assert points == [ReviewPoint(1, d(-4), 5), ReviewPoint(3, d(-1), 2)]
 
 
 def test_streak_counts_consecutive_days_ending_today() -> None:

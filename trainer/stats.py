@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta
 
 from trainer.catalog import LAB_SLUGS
-from trainer.srs import PASS_QUALITY, learning_day
+from trainer.srs import PASS_QUALITY
 
 HEATMAP_WEEKS = 12
 FORECAST_DAYS = 14
@@ -23,20 +23,6 @@ class ReviewPoint:
     card_id: int
     day: date
     quality: int
-
-
-def points_from_logs(
-    logs: Iterable[object], rollover_hour: int = 4, tz: tzinfo | None = None
-) -> list[ReviewPoint]:
-    """Turn review-log rows (`card_id`, `quality`, and `day` or else `reviewed_at` in UTC) into points, oldest first."""
-    points = []
-    for log in logs:
-        day: date | None = getattr(log, "day", None)
-        if day is None:
-            when: datetime = getattr(log, "reviewed_at")
-            day = learning_day(when, rollover_hour, tz)
-        points.append(ReviewPoint(int(getattr(log, "card_id")), day, int(getattr(log, "quality"))))
-    return sorted(points, key=lambda p: p.day)
 
 
 def daily_counts(points: Iterable[ReviewPoint]) -> Counter[date]:

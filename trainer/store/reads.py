@@ -154,6 +154,15 @@ def review_logs(
     return [_log(r) for r in _rows(db, f"SELECT * FROM review_log{clause} ORDER BY id", params)]
 
 
+def review_days(db: sqlite3.Connection) -> list[tuple[int, date, int]]:
+    """(card id, learning day, grade) of every grade not undone, by day then time: what statistics need.
+
+    Three columns instead of whole log rows: a year of daily reviews (7,300 rows) reads in milliseconds.
+    """
+    rows = db.execute("SELECT card_id, day, quality FROM review_log WHERE undone = 0 ORDER BY day, id").fetchall()
+    return [(cid, date.fromisoformat(day), quality) for cid, day, quality in rows]
+
+
 def last_log(db: sqlite3.Connection) -> ReviewLogRecord | None:
     """The latest grade not yet undone."""
     rows = _rows(db, "SELECT * FROM review_log WHERE undone = 0 ORDER BY id DESC LIMIT 1")
@@ -253,6 +262,11 @@ class Reader:
         """Review log rows in order; by default without undone rows. `day` picks one learning day."""
         with self._read() as db:
             return review_logs(db, since_day, day, include_undone)
+
+    def review_days(self) -> list[tuple[int, date, int]]:
+        """(card id, learning day, grade) of every grade not undone, by day."""
+        with self._read() as db:
+            return review_days(db)
 
     def lab_attempts(self, slug: str | None = None) -> list[LabAttemptRecord]:
         """Lab attempts, oldest first; only those of `slug` when given."""
