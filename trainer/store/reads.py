@@ -160,7 +160,8 @@ def review_days(db: sqlite3.Connection) -> list[tuple[int, date, int]]:
     Three columns instead of whole log rows: a year of daily reviews (7,300 rows) reads in milliseconds.
     """
     rows = db.execute("SELECT card_id, day, quality FROM review_log WHERE undone = 0 ORDER BY day, id").fetchall()
-    return [(cid, date.fromisoformat(day), quality) for cid, day, quality in rows]
+    days = {text: date.fromisoformat(text) for text in {day for _, day, _ in rows}}  # each day parsed once
+    return [(cid, days[day], quality) for cid, day, quality in rows]
 
 
 def last_log(db: sqlite3.Connection) -> ReviewLogRecord | None:

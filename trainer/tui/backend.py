@@ -137,7 +137,7 @@ class Backend:
 
     def overview(self) -> stats.Overview:
         """Streaks, heatmap, retention, forecast and labs passed, from the store."""
-        points = [stats.ReviewPoint(cid, day, quality) for cid, day, quality in self.store.review_days()]
+        points = list(map(stats.ReviewPoint._make, self.store.review_days()))
         due_dates = [s.due for s in self.store.card_states()]
         return stats.overview(points, due_dates, self.passed_labs(), self.today())
 
