@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import Footer, Static
 
 from trainer.tui.widgets.figure import Figure
 from trainer.tui.widgets.heatmap import HeatmapView
@@ -33,20 +33,14 @@ class DashboardScreen(Screen[None]):
                 yield Figure("due today", tone="warning", id="due-count")
                 yield Figure("new", id="new-count")
                 yield Figure("day streak", tone="success", id="streak")
-                with Vertical(classes="figure", id="fig-labs"):
-                    yield Static("…", id="labs-count", classes="number")
-                    yield ProgressBar(total=20, show_eta=False, show_percentage=False, id="labs-progress")
+                yield Figure(id="labs")
             yield Static("Reviews, last 12 weeks", classes="section-title")
             yield HeatmapView(id="heatmap")
             yield Static("Loading your progress…", id="hint", classes="muted")
         yield Footer()
 
-    def on_mount(self) -> None:
-        """Draw whatever is ready."""
-        self.refresh_data()
-
     def on_screen_resume(self) -> None:
-        """Figures change while other screens are open."""
+        """Draw the figures when first shown, and again on return: they change while other screens are open."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
@@ -60,9 +54,9 @@ class DashboardScreen(Screen[None]):
         overview = backend.overview()
         self.query_one("#due-count", Figure).show(str(summary.due))
         self.query_one("#new-count", Figure).show(str(summary.new))
-        self.query_one("#streak", Figure).show(str(overview.streak.current), f"streak · best {overview.streak.longest}")
-        self.query_one("#labs-count", Static).update(f"{overview.labs_passed}/{overview.labs_total} labs")
-        self.query_one("#labs-progress", ProgressBar).update(total=overview.labs_total, progress=overview.labs_passed)
+        self.query_one("#streak", Figure).show(str(overview.streak.current))  # the best streak: on the stats screen
+        passed, total = overview.labs_passed, overview.labs_total
+        self.query_one("#labs", Figure).show(f"{passed}/{total} labs", progress=(passed, total))
         self.query_one("#heatmap", HeatmapView).show(overview.heatmap)
         left = backend.review.remaining
         hint = f"{left} card(s) waiting: press [b]r[/b] to review." if left else "Nothing due now: press [b]l[/b] for a lab."
