@@ -55,8 +55,10 @@ def test_snapshot_reads_what_the_store_reads(db: Store) -> None:
     assert [(log.is_repeat, log.undone) for log in logs] == [(False, False), (False, False), (True, False),
                                                               (False, True), (False, False)]
     assert logs[0].reviewed_at == AT and logs[0].seconds == 3.25 and logs[-1].after.lapses == 1
-    days = [(log.card_id, log.day, log.quality) for log in sorted(db.review_logs(), key=lambda log: (log.day, log.id))]
-    assert snap.review_days() == db.review_days() == days and len(days) == 4
+    history = db.review_history(since=DAY + timedelta(days=1))
+    assert snap.review_history(since=DAY + timedelta(days=1)) == history
+    assert history.per_day == {DAY: 3, DAY + timedelta(days=1): 1} and history.first_day == {1: DAY, 2: DAY}
+    assert history.recent == [(1, DAY + timedelta(days=1), 1)]
     assert snap.lab_attempts() == db.lab_attempts() and snap.lab_attempts("longformer")[0].device == "cuda"
     snap.close()
 

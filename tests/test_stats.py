@@ -80,6 +80,14 @@ def test_labs_passed_counts_each_lab_once() -> None:
 
 def test_overview_folds_everything() -> None:
     points = [ReviewPoint(1, d(-1), 5), ReviewPoint(1, d(0), 4)]
-    ov = stats.overview(points, [d(3)], ["kv_cache", "not_a_lab"], TODAY)
-    assert ov.streak.current == 2 and ov.labs_passed == 1 and ov.labs_total == 20
-    assert ov.retention.total == 1 and ov.reviews_total == 2 and ov.forecast[3][1] == 1
+    per_day = {d(-40): 3, d(-1): 1, d(0): 1}
+    ov = stats.overview(per_day, {1: d(-1)}, points, [d(3)], ["kv_cache", "not_a_lab"], TODAY)
+    assert ov.streak.current == 2 and ov.streak.longest == 2 and ov.labs_passed == 1 and ov.labs_total == 20
+    assert ov.retention.total == 1 and ov.reviews_total == 5 and ov.forecast[3][1] == 1
+    assert ov.heatmap.total() == 5 and ov.series[-1] == (TODAY, 1)
+
+
+def test_retention_takes_first_sights_from_the_whole_history() -> None:
+    recent = [ReviewPoint(7, d(-2), 5), ReviewPoint(8, d(-2), 1)]  # card 7 was first seen long before the window
+    r = stats.retention(recent, TODAY, first_day={7: d(-90), 8: d(-2)})
+    assert (r.passed, r.total) == (1, 1)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from datetime import date, timedelta
@@ -18,17 +17,11 @@ SERIES_DAYS = 30
 
 
 class ReviewPoint(NamedTuple):
-    """One graded review reduced to what stats need: card, learning day, grade (a tuple: a year's worth of
-    them, 7,300, is built in about a millisecond)."""
+    """One graded review reduced to what stats need: card, learning day, grade."""
 
     card_id: int
     day: date
     quality: int
-
-
-def daily_counts(points: Iterable[ReviewPoint]) -> Counter[date]:
-    """Reviews per learning day."""
-    return Counter(p.day for p in points)
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,7 @@ class Heatmap:
         return sum(c for row in self.rows for c in row if c)
 
 
-def heatmap(counts: Counter[date] | dict[date, int], today: date, weeks: int = HEATMAP_WEEKS) -> Heatmap:
+def heatmap(counts: Mapping[date, int], today: date, weeks: int = HEATMAP_WEEKS) -> Heatmap:
     """The last `weeks` calendar weeks (Monday first), ending with the week that holds `today`."""
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     rows = []
@@ -101,7 +94,7 @@ def heat_level(count: int | None, peak: int) -> int:
     return max(1, min(4, -(-4 * count // peak)))
 
 
-def series(counts: Counter[date] | dict[date, int], today: date, days: int = SERIES_DAYS) -> list[tuple[date, int]]:
+def series(counts: Mapping[date, int], today: date, days: int = SERIES_DAYS) -> list[tuple[date, int]]:
     """Reviews per day for the last `days` days, oldest first, today last."""
     return [(d, counts.get(d, 0)) for d in (today - timedelta(days=i) for i in range(days - 1, -1, -1))]
 
@@ -119,11 +112,20 @@ class Retention:
         return self.passed / self.total if self.total else None
 
 
-def retention(points: Iterable[ReviewPoint], today: date, days: int = RETENTION_DAYS) -> Retention:
+def retention(
+    points: Iterable[ReviewPoint],
+    today: date,
+    days: int = RETENTION_DAYS,
+    first_day: Mapping[int, date] | None = None,
+) -> Retention:
     """Retention over the last `days` learning days: only each card's first grade of a day counts,
-    and only when the card was reviewed on an earlier day (a first sight is not a recall)."""
+    and only when the card was reviewed on an earlier day (a first sight is not a recall).
+
+    `first_day` gives each card's first learning day over the whole history; without it, the earliest
+    of `points` counts, so `points` must then reach back to each card's first sight.
+    """
     since = today - timedelta(days=days - 1)
-    first_seen: dict[int, date] = {}
+    first_seen: dict[int, date] = dict(first_day or {})
     counted: set[tuple[int, date]] = set()
     passed = total = 0
     for p in sorted(points, key=lambda p: p.day):
@@ -169,22 +171,24 @@ class Overview:
 
 
 def overview(
-    points: Sequence[ReviewPoint],
+    per_day: Mapping[date, int],
+    first_day: Mapping[int, date],
+    recent: Sequence[ReviewPoint],
     due_dates: Iterable[date],
     passed_labs: Iterable[str],
     today: date,
 ) -> Overview:
-    """Fold review points, due dates and passed labs into one Overview."""
-    counts = daily_counts(points)
+    """Fold the review history (grades per day, each card's first day, the grades of the last
+    RETENTION_DAYS days), due dates and passed labs into one Overview."""
     passed = set(passed_labs) & set(LAB_SLUGS)
     return Overview(
         today=today,
-        streak=streaks(counts, today),
-        heatmap=heatmap(counts, today),
-        series=series(counts, today),
-        retention=retention(points, today),
+        streak=streaks(per_day, today),
+        heatmap=heatmap(per_day, today),
+        series=series(per_day, today),
+        retention=retention(recent, today, first_day=first_day),
         forecast=forecast(due_dates, today),
         labs_passed=len(passed),
         labs_total=len(LAB_SLUGS),
-        reviews_total=len(points),
+        reviews_total=sum(per_day.values()),
     )

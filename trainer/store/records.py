@@ -69,3 +69,13 @@ class LabAttemptRecord:
     seconds: float
     device: str
     outcome: str
+
+
+@dataclass(frozen=True)
+class ReviewHistory:
+    """The review log folded for statistics (undone grades left out): grades per learning day, each card's
+    first learning day, and the grades of recent days as (card id, day, grade), oldest first."""
+
+    per_day: dict[date, int]
+    first_day: dict[int, date]
+    recent: list[tuple[int, date, int]]

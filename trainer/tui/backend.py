@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,9 +137,11 @@ class Backend:
 
     def overview(self) -> stats.Overview:
         """Streaks, heatmap, retention, forecast and labs passed, from the store."""
-        points = list(map(stats.ReviewPoint._make, self.store.review_days()))
+        today = self.today()
+        history = self.store.review_history(since=today - timedelta(days=stats.RETENTION_DAYS - 1))
+        recent = [stats.ReviewPoint(*grade) for grade in history.recent]
         due_dates = [s.due for s in self.store.card_states()]
-        return stats.overview(points, due_dates, self.passed_labs(), self.today())
+        return stats.overview(history.per_day, history.first_day, recent, due_dates, self.passed_labs(), today)
 
     def passed_labs(self) -> frozenset[str]:
         """Slugs of the labs passed at least once."""
