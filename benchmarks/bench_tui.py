@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shlex
 import statistics
 import subprocess
@@ -118,23 +119,48 @@ async def time_grades(n: int) -> tuple[list[float], list[float]]:
     return action_ms, press_ms
 
 
+def year_of_history() -> str:
+    """A TRAINER_HOME where every card of the deck was graded every day for the last 365 days (7,300 grades)."""
+    from trainer.store.database import Store
+
+    home = Path(tempfile.mkdtemp(prefix="bench-tui-year-"))
+    store = Store(home / "progress.db")
+    today = datetime.now(timezone.utc).date()
+    for offset in range(365, 0, -1):
+        day = today - timedelta(days=offset)
+        at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        for card_id in range(1, 21):
+            store.record_grade(card_id, (3, 4, 5, 5, 2)[(card_id + offset) % 5], at=at, day=day)
+    store.close()
+    return str(home)
+
+
 def main() -> None:
     """Run both measurements and print medians against the targets."""
     home = tempfile.mkdtemp(prefix="bench-tui-home-")
-    commands = {
-        "trainer": [str(BIN / "trainer")],
-        "python -m trainer.tui": [sys.executable, "-m", "trainer.tui"],
-        "a one-label Textual app": [sys.executable, "-c", MINIMAL_APP],
+    trainer = [str(BIN / "trainer")]
+    cases = {
+        "trainer": (trainer, home),
+        "trainer, a year of daily reviews": (trainer, year_of_history()),
+        "python -m trainer.tui": ([sys.executable, "-m", "trainer.tui"], home),
+        "a one-label Textual app": ([sys.executable, "-c", MINIMAL_APP], home),
     }
     base: list[float] = []
-    starts: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    starts: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     subprocess.run([*TMUX, "new-session", "-d", "-s", "keepalive", "sleep 3600"], check=True)
     try:
-        time_trainer(commands["trainer"], home)  # warm the page cache and create the database
-        for _ in range(RUNS):  # interleaved, so that load on the machine hits every command alike
-            base.append(time_import())
-            for name, command in commands.items():
-                starts[name].append(time_trainer(command, home))
+        for command, case_home in cases.values():  # warm the page cache and create the databases
+            time_trainer(command, case_home)
+        order = random.Random(0)
+        for _ in range(RUNS):  # interleaved in a shuffled order, so that load and position hit every command alike
+            names = ["import", *cases]
+            order.shuffle(names)
+            for name in names:
+                if name == "import":
+                    base.append(time_import())
+                else:
+                    command, case_home = cases[name]
+                    starts[name].append(time_trainer(command, case_home))
     finally:
         subprocess.run([*TMUX, "kill-server"], capture_output=True)
     b = statistics.median(base)
@@ -142,7 +168,7 @@ def main() -> None:
     for name, runs in starts.items():
         first = statistics.median(r[0] for r in runs)
         ready = statistics.median(r[1] for r in runs)
-        print(f"{name:<35} first frame {first * 1000:5.0f} ms (x{first / b:4.2f}), "
+        print(f"{name:<33} first frame {first * 1000:5.0f} ms (x{first / b:4.2f}), "
               f"figures in {ready * 1000:5.0f} ms (x{ready / b:4.2f})  target x <= 1.5")
     action_ms, press_ms = asyncio.run(time_grades(40))
     print(f"grade -> next card (action, widgets updated)  median {statistics.median(action_ms):5.1f} ms"
