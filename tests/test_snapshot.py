@@ -14,7 +14,7 @@ import pytest
 from trainer.review import ReviewService
 from trainer.store import database as store
 from trainer.store.database import Store, open_store
-from trainer.store.reads import SCHEMA_VERSION, Snapshot
+from trainer.store.reads import SCHEMA_VERSION, EmptySnapshot, Reader, Snapshot
 
 DAY = date(2026, 3, 1)
 AT = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
@@ -101,9 +101,20 @@ def test_a_review_on_a_snapshot_counts_but_cannot_grade(db: Store) -> None:
     snap.close()
 
 
-def test_no_snapshot_without_a_file(tmp_path: Path) -> None:
-    assert Snapshot.open(tmp_path / "progress.db") is None
+def test_no_file_yet_reads_as_a_fresh_store(tmp_path: Path) -> None:
+    empty = Snapshot.open(tmp_path / "progress.db")
+    assert isinstance(empty, EmptySnapshot) and not empty.writable
     assert not (tmp_path / "progress.db").exists()
+    fresh = Store(tmp_path / "fresh.db")
+    calls = {
+        "schema_version": (), "card_state": (3,), "card_states": (), "due_cards": (DAY,),
+        "new_card_ids": ([5, 1, 3], 2), "review_logs": (), "review_history": (DAY,), "lab_attempts": (),
+    }
+    public = {name for name in vars(Reader) if not name.startswith("_") and callable(getattr(Reader, name))}
+    assert public == set(calls)  # a read added to Reader must be added here (and to EmptySnapshot)
+    for name, args in calls.items():
+        assert getattr(empty, name)(*args) == getattr(fresh, name)(*args), name
+    fresh.close()
 
 
 @pytest.mark.parametrize("version", [1, SCHEMA_VERSION + 1])

@@ -13,7 +13,7 @@ from trainer.store.records import CardStateRecord, ReviewLogRecord
 
 if TYPE_CHECKING:  # SQLAlchemy: the TUI builds a first service on a Snapshot before loading it
     from trainer.store.database import Store
-    from trainer.store.reads import Snapshot
+    from trainer.store.reads import Reader
 
 
 class HasId(Protocol):
@@ -84,7 +84,7 @@ class ReviewService(Generic[C]):
     def __init__(
         self,
         cards: Sequence[C],
-        store: Store | Snapshot,
+        store: Reader,
         settings: Settings | None = None,
         now: Callable[[], datetime] = utc_now,
         tz: tzinfo | None = None,
@@ -202,4 +202,4 @@ class ReviewService(Generic[C]):
         """The store, unless it is a read-only Snapshot."""
         if not self.store.writable:
             raise RuntimeError("the progress database is still opening: nothing can be saved yet")
-        return self.store
+        return self.store  # type: ignore[return-value] - the one writable Reader is the Store

@@ -95,6 +95,11 @@ def test_figures_come_from_a_snapshot_before_sqlalchemy_loads(
     assert seen == [["Snapshot", False, "1"], ["Store", True, "1"]]
 
 
+def test_a_first_start_shows_its_figures_before_the_database_exists(fresh_python: Callable[..., str]) -> None:
+    seen = json.loads(fresh_python(FIGURES_SCRIPT, cwd=ROOT).strip().splitlines()[-1])
+    assert seen == [["EmptySnapshot", False, "0"], ["Store", True, "0"]]
+
+
 def logged_grades() -> int:
     con = sqlite3.connect(db_path())
     try:
@@ -132,6 +137,32 @@ async def test_the_review_opens_on_the_snapshot_and_a_grade_waits_for_the_store(
         await wait_ready(app, pilot)
         await pilot.pause()
         assert app.backend.writable and logged_grades() == 1 and app.screen.card != first
+
+
+@run_async
+async def test_a_screen_asked_for_before_anything_can_be_read_opens_once_it_can(
+    trainer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.store.reads import Snapshot
+    from trainer.tui.screens.labs import LabsScreen
+
+    monkeypatch.setattr(Snapshot, "open", classmethod(lambda cls, path: None))  # e.g. a database to migrate
+    release = threading.Event()
+    open_store = Backend.open
+
+    def slow_open(self: Backend):  # noqa: ANN202
+        release.wait(10)
+        return open_store(self)
+
+    monkeypatch.setattr(Backend, "open", slow_open)
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert not app.backend.ready and isinstance(app.screen, DashboardScreen)  # waiting, not refused
+        release.set()
+        await wait_ready(app, pilot)
+        assert isinstance(app.screen, LabsScreen)
 
 
 @run_async

@@ -239,6 +239,9 @@ def _open(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
 class Reader:
     """The read methods of a progress database; subclasses say where a connection comes from."""
 
+    writable = False
+    """True for the Store, the one reader that also writes."""
+
     def _read(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
@@ -289,20 +292,19 @@ class Snapshot(Reader):
     """progress.db read through sqlite3 alone, for figures before the Store is open. It never writes.
 
     Each read sees the latest committed data (autocommit). `open` gives None where only the Store can say
-    what to do: no file yet, another schema version, or not a database.
+    what to do: another schema version, or not a database.
     """
-
-    writable = False
 
     def __init__(self, con: sqlite3.Connection, path: Path) -> None:
         self._con = con
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Snapshot | None:
-        """A snapshot of the database at `path`, or None (see the class)."""
-        if not path.is_file():
-            return None
+    def open(cls, path: Path) -> Snapshot | EmptySnapshot | None:
+        """A snapshot of the database at `path`; an EmptySnapshot when there is no file yet; None otherwise
+        (see the class)."""
+        if not path.exists():
+            return EmptySnapshot()
         try:
             con = _connect(path, SNAPSHOT_TIMEOUT_S)
             if con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
@@ -319,3 +321,45 @@ class Snapshot(Reader):
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         yield self._con
+
+
+class EmptySnapshot(Reader):
+    """What a progress.db that does not exist yet reads as: nothing graded, no lab tried (the first start,
+    until the Store creates the file)."""
+
+    def schema_version(self) -> int:
+        """The version the Store will create."""
+        return SCHEMA_VERSION
+
+    def card_state(self, card_id: int) -> None:
+        """Every card is new."""
+        return None
+
+    def card_states(self, card_ids: Iterable[int] | None = None) -> list[CardStateRecord]:
+        """No card has a state."""
+        return []
+
+    def due_cards(self, today: date) -> list[tuple[int, date]]:
+        """Nothing is due."""
+        return []
+
+    def new_card_ids(self, deck_ids: Sequence[int], limit: int) -> list[int]:
+        """Every card is new: the first `limit`."""
+        return list(deck_ids[:limit])
+
+    def review_logs(
+        self, since_day: date | None = None, day: date | None = None, include_undone: bool = False
+    ) -> list[ReviewLogRecord]:
+        """No grade yet."""
+        return []
+
+    def review_history(self, since: date) -> ReviewHistory:
+        """No grade yet."""
+        return ReviewHistory(per_day={}, first_day={}, recent=[])
+
+    def lab_attempts(self, slug: str | None = None) -> list[LabAttemptRecord]:
+        """No lab tried yet."""
+        return []
+
+    def close(self) -> None:
+        """Nothing to release."""

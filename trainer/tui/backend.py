@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from trainer.labs.registry import Lab
     from trainer.review import ReviewService
     from trainer.store.database import Store
-    from trainer.store.reads import Snapshot
+    from trainer.store.reads import Reader
 
 Clock = Callable[[], datetime]
 
@@ -49,7 +49,7 @@ class CardRow:
 class Opened:
     """A store and today's review service built on it, handed from the loading thread to the UI."""
 
-    store: Store | Snapshot
+    store: Reader
     review: ReviewService
 
 
@@ -70,7 +70,7 @@ class Backend:
         self.settings = settings if settings is not None else load_settings()
         self.clock = clock or utc_now
         self.tz = tz
-        self.store: Store | Snapshot | None = None
+        self.store: Reader | None = None
         self.review: ReviewService | None = None
         self.lang: Lang = "en" if self.settings.language == "en" else "zh"
         self._given_store = store
@@ -88,8 +88,8 @@ class Backend:
         return self.store is not None and self.store.writable
 
     def snapshot(self) -> Opened | None:
-        """Read the deck, then the database through sqlite3 alone; None when only the Store can open it
-        (first run, an old schema, a damaged file) or a store was given. Any thread."""
+        """Read the deck, then the database through sqlite3 alone (an empty view when it does not exist yet);
+        None when only the Store can open it (an old schema, a damaged file) or a store was given. Any thread."""
         from trainer.paths import db_path, deck_cache_path
 
         if self.deck is None:
@@ -112,7 +112,7 @@ class Backend:
             store = open_store()
         return Opened(store, self._service(store))
 
-    def _service(self, store: Store | Snapshot) -> ReviewService:
+    def _service(self, store: Reader) -> ReviewService:
         from trainer.review import ReviewService
 
         return ReviewService(self.deck.cards, store, self.settings, now=self.clock, tz=self.tz)
