@@ -100,6 +100,19 @@ def test_a_first_start_shows_its_figures_before_the_database_exists(fresh_python
     assert seen == [["EmptySnapshot", False, "0"], ["Store", True, "0"]]
 
 
+def hold_the_store(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make the writable store wait to open until the returned event is set."""
+    release = threading.Event()
+    open_store = Backend.open
+
+    def held_open(self: Backend):  # noqa: ANN202
+        release.wait(10)
+        return open_store(self)
+
+    monkeypatch.setattr(Backend, "open", held_open)
+    return release
+
+
 def logged_grades() -> int:
     con = sqlite3.connect(db_path())
     try:
@@ -113,14 +126,7 @@ async def test_the_review_opens_on_the_snapshot_and_a_grade_waits_for_the_store(
     trainer_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Store(db_path()).close()  # an existing database: the snapshot comes first
-    release = threading.Event()
-    open_store = Backend.open
-
-    def slow_open(self: Backend):  # noqa: ANN202
-        release.wait(10)
-        return open_store(self)
-
-    monkeypatch.setattr(Backend, "open", slow_open)
+    release = hold_the_store(monkeypatch)
     app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
@@ -147,14 +153,7 @@ async def test_a_screen_asked_for_before_anything_can_be_read_opens_once_it_can(
     from trainer.tui.screens.labs import LabsScreen
 
     monkeypatch.setattr(Snapshot, "open", classmethod(lambda cls, path: None))  # e.g. a database to migrate
-    release = threading.Event()
-    open_store = Backend.open
-
-    def slow_open(self: Backend):  # noqa: ANN202
-        release.wait(10)
-        return open_store(self)
-
-    monkeypatch.setattr(Backend, "open", slow_open)
+    release = hold_the_store(monkeypatch)
     app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("l")
