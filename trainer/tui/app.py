@@ -84,7 +84,7 @@ class TrainerApp(App[None]):
         """Ask every screen on the stack to redraw its figures."""
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None and screen.is_mounted:  # a screen not yet mounted draws in on_mount
+            if refresh is not None and screen.is_mounted:  # a screen not yet mounted draws when first shown
                 refresh()
 
     def open_screen(self, screen: Screen) -> None:

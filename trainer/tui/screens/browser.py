@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,12 +11,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from trainer.tui.backend import CardRow
+from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
 LAB_STYLES = {"passed": "green", "tried": "red", "to do": "yellow", "n/a": "dim"}
 
 
-def due_cell(row: CardRow, today) -> Text:  # noqa: ANN001 - a date
+def due_cell(row: CardRow, today: date) -> Text:
     """The due day, yellow when due now."""
     if row.due is None:
         return Text("new", style="bold")
@@ -44,31 +47,29 @@ class BrowserScreen(Screen[None]):
         table.add_column("title", key="title", width=30)
         for key in ("EF", "interval", "due", "lapses", "lab"):
             table.add_column(key, key=key)
-        self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        """States change while a card or lab is open."""
+        """Draw the rows when first shown, and again on return: states change while a card or lab is open."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
         """Rebuild the rows, keeping the cursor."""
         backend = self.app.backend
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
         today = backend.today()
-        for row in backend.card_rows():
-            table.add_row(
-                Text(str(row.card.id), justify="right"),
-                row.card.title(backend.lang),
-                "-" if row.easiness is None else f"{row.easiness:.2f}",
-                "-" if row.interval is None else f"{row.interval}d",
-                due_cell(row, today),
-                Text(str(row.lapses), style="red" if row.lapses else ""),
-                Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, "")),
-                key=str(row.card.id),
-            )
-        table.move_cursor(row=min(cursor, table.row_count - 1))
+        rows = backend.card_rows()
+        refill(self.query_one(DataTable), ((self._cells(row, today), str(row.card.id)) for row in rows))
+
+    def _cells(self, row: CardRow, today: date) -> tuple[object, ...]:
+        """One card's line: id, title, EF, interval, due, lapses, lab status."""
+        return (
+            Text(str(row.card.id), justify="right"),
+            row.card.title(self.app.backend.lang),
+            "-" if row.easiness is None else f"{row.easiness:.2f}",
+            "-" if row.interval is None else f"{row.interval}d",
+            due_cell(row, today),
+            Text(str(row.lapses), style="red" if row.lapses else ""),
+            Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, "")),
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens the card."""
@@ -76,10 +77,9 @@ class BrowserScreen(Screen[None]):
 
     def action_open_card(self) -> None:
         """Open the card under the cursor."""
-        table = self.query_one(DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-            self._open(int(key.value))
+        key = cursor_key(self.query_one(DataTable))
+        if key is not None:
+            self._open(int(key))
 
     def _open(self, card_id: int) -> None:
         from trainer.tui.screens.card import CardScreen

@@ -8,7 +8,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from trainer.tui.backend import CardRow
 from trainer.tui.screens.browser import LAB_STYLES
+from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
 
@@ -35,34 +37,31 @@ class LabsScreen(Screen[None]):
         table.add_column("lab", key="slug")
         table.add_column("title", key="title", width=34)
         table.add_column("status", key="status")
-        self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        """A check may have passed a lab."""
+        """Draw the rows when first shown, and again on return: a check may have passed a lab."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
         """Rebuild the rows, keeping the cursor."""
         backend = self.app.backend
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
         rows = backend.card_rows()
-        for row in rows:
-            status = {"n/a": "not yet available"}.get(row.lab_status, row.lab_status)
-            table.add_row(
-                Text(str(row.card.id), justify="right"),
-                row.card.lab,
-                row.card.title(backend.lang),
-                Text(status, style=LAB_STYLES.get(row.lab_status, "")),
-                key=row.card.lab,
-            )
+        refill(self.query_one(DataTable), ((self._cells(row), row.card.lab) for row in rows))
         passed = sum(r.lab_status == "passed" for r in rows)
         ready = sum(r.lab_status != "n/a" for r in rows)
         self.query_one("#labs-summary", Static).update(
             f" [green]{passed} passed[/] of {len(backend.lab_slugs())} · {ready} available so far · enter opens a lab"
         )
-        table.move_cursor(row=min(cursor, max(0, table.row_count - 1)))
+
+    def _cells(self, row: CardRow) -> tuple[object, ...]:
+        """One lab's line: card number, slug, title, status."""
+        status = {"n/a": "not yet available"}.get(row.lab_status, row.lab_status)
+        return (
+            Text(str(row.card.id), justify="right"),
+            row.card.lab,
+            row.card.title(self.app.backend.lang),
+            Text(status, style=LAB_STYLES.get(row.lab_status, "")),
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens the lab."""
@@ -70,9 +69,9 @@ class LabsScreen(Screen[None]):
 
     def action_open_lab(self) -> None:
         """Open the lab under the cursor."""
-        table = self.query_one(DataTable)
-        if table.row_count:
-            self._open(str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value))
+        key = cursor_key(self.query_one(DataTable))
+        if key is not None:
+            self._open(key)
 
     def _open(self, slug: str) -> None:
         from trainer.tui.screens.lab import LabScreen
