@@ -1,11 +1,20 @@
-"""Tensor comparisons whose failure messages teach: shape and dtype first, then where and how far off."""
+"""Comparisons whose failure messages teach: type, shape and dtype first, then where and how far off, then the
+name of the known mistake the answer matches.
+
+Known mistakes are given as a mapping {description: what that mistake returns}, or as a function that builds
+the mapping: a function is called only when the comparison has already failed, so mistakes that cost model
+runs are free for correct answers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
+
+MistakeTable = Mapping[str, Any]
+Mistakes = MistakeTable | Callable[[], MistakeTable] | None
 
 
 def _fmt_shape(t: torch.Tensor) -> str:
@@ -59,12 +68,13 @@ def assert_close(
     atol: float = 1e-5,
     rtol: float = 1e-5,
     check_dtype: bool = True,
-    mistakes: Mapping[str, torch.Tensor] | None = None,
+    mistakes: Mistakes = None,
 ) -> None:
     """Fail with a teaching message unless `got` matches `expected` in type, shape, dtype and value.
 
     `mistakes` maps a description of a known wrong approach ("the 1/sqrt(d) scale was left out of the
-    backward") to the output that approach produces; when `got` matches one, the message names it.
+    backward") to the output that approach produces (or is a function returning that mapping); when `got`
+    matches one, the message ends "This looks like <description>."
     """
     if not isinstance(got, torch.Tensor):
         raise AssertionError(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
@@ -83,10 +93,43 @@ def assert_close(
     raise AssertionError(f"{name}: values differ: {describe_mismatch(got, expected, atol, rtol)}{hint}")
 
 
-def _known_mistake(
-    got: torch.Tensor, mistakes: Mapping[str, torch.Tensor] | None, atol: float, rtol: float
-) -> str:
-    for description, wrong in (mistakes or {}).items():
+def mistake_table(mistakes: Mistakes) -> MistakeTable:
+    """The mapping of known mistakes, built now if it was given as a function."""
+    return (mistakes() if callable(mistakes) else mistakes) or {}
+
+
+def looks_like(description: str) -> str:
+    """The sentence that names a known mistake at the end of a failure message."""
+    return f"\nThis looks like {description}."
+
+
+def _known_mistake(got: torch.Tensor, mistakes: Mistakes, atol: float, rtol: float) -> str:
+    for description, wrong in mistake_table(mistakes).items():
         if got.shape == wrong.shape and _close(got.detach(), wrong.detach().to(got.device), atol, rtol):
-            return f"\nThis looks like {description}."
+            return looks_like(description)
     return ""
+
+
+def _matching(got: Any, mistakes: Mistakes) -> str:
+    """`looks_like` the first mistake whose value equals `got` (plain Python values), else ""."""
+    return next((looks_like(d) for d, wrong in mistake_table(mistakes).items() if wrong == got), "")
+
+
+def assert_count(got: Any, expected: int, *, name: str, mistakes: Mistakes = None) -> None:
+    """A count or a size: `got` must be a Python int (not a bool, a float or a tensor) equal to `expected`."""
+    if not isinstance(got, int) or isinstance(got, bool):
+        raise AssertionError(f"{name} returned {type(got).__name__} {got!r}: return a Python int (a count)")
+    if got != expected:
+        raise AssertionError(f"{name} returned {got}, expected {expected}{_matching(got, mistakes)}")
+
+
+def assert_ratio(got: Any, expected: float, *, name: str, rel: float = 1e-9, mistakes: Mistakes = None) -> None:
+    """A ratio: `got` must be a Python float within `rel` (relative) of `expected`."""
+    if not isinstance(got, float):
+        raise AssertionError(f"{name} returned {type(got).__name__} {got!r}: return a Python float (a ratio)")
+    if abs(got - expected) > rel * abs(expected):
+        hint = next(
+            (looks_like(d) for d, wrong in mistake_table(mistakes).items() if abs(got - wrong) <= rel * abs(wrong)),
+            "",
+        )
+        raise AssertionError(f"{name} returned {got!r}, expected {expected!r} (rel tol {rel:g}){hint}")

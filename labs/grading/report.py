@@ -109,7 +109,7 @@ def _short(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " [...]"
 
 
-def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
+def failure_message(report: pytest.TestReport | pytest.CollectReport) -> str:
     """The failure's own message (exception type and text), never the whole traceback."""
     longrepr = report.longrepr
     crash = getattr(longrepr, "reprcrash", None)
@@ -144,7 +144,7 @@ class JsonLinesReport:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self._write(event="collect_error", nodeid=report.nodeid, message=_message(report))
+            self._write(event="collect_error", nodeid=report.nodeid, message=failure_message(report))
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         self._phases[nodeid] = {"outcome": "passed", "seconds": 0.0, "message": "", "oom": False, "line": ""}
@@ -180,7 +180,7 @@ class JsonLinesReport:
             state["outcome"] = "failed"
         else:
             state["outcome"] = "error"
-        state["message"] = _message(report)
+        state["message"] = failure_message(report)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         state = self._phases.pop(nodeid, {})
