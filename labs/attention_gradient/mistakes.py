@@ -63,6 +63,24 @@ def softmax_backward_mistakes(P: Tensor, dP: Tensor) -> dict[str, Tensor]:
     }
 
 
+def row_sum_mistakes(P: Tensor, dP: Tensor) -> dict[str, Tensor]:
+    """Row sums of dS under the most common softmax-backward mistake (they must all be 0)."""
+    return {"dS = P * dP (the - P * rowsum(dP * P) term is missing)": (P * dP).sum(dim=-1)}
+
+
+def path_mistakes(paths: dict[str, Tensor]) -> dict[str, Tensor]:
+    """dX built from only some of its three paths, given each path's gradient {"q", "k", "v"}."""
+    subsets = {
+        "only the V path": "v", "only the Q path": "q", "only the K path": "k",
+        "the Q and V paths, not the K path": "qv", "the K and V paths, not the Q path": "kv",
+        "the Q and K paths, not the V path": "qk",
+    }  # fmt: skip
+    return {
+        f"dX with {which} (X feeds Q, K and V; dX = dQ W_q^T + dK W_k^T + dV W_v^T)": sum(paths[p] for p in used)
+        for which, used in subsets.items()
+    }
+
+
 def _grads(X: Tensor, W_q: Tensor, W_k: Tensor, W_v: Tensor, dO: Tensor, mistake: str = "") -> dict[str, Tensor]:
     """The manual backward, with at most one named mistake in it."""
     Q, K, V = X @ W_q, X @ W_k, X @ W_v

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from labs.attention_gradient import mistakes
-from labs.grading import assert_close, reference
+from labs.grading import assert_close, reference, seeded, seeded_many
 
 T, D, d = 7, 6, 4  # all different, so a transposed result has the wrong shape
 F64 = torch.float64
@@ -19,17 +19,10 @@ GRAD_TOL = {"atol": 1e-8, "rtol": 1e-8}
 GRADS = ("X", "W_q", "W_k", "W_v")
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _inputs(device: torch.device, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """X (T, D), W_q, W_k, W_v (D, d) and an upstream gradient dout (T, d), float64, no requires_grad."""
-    g = _gen(seed)
-    X = torch.randn(T, D, generator=g, dtype=F64)
-    Ws = [torch.randn(D, d, generator=g, dtype=F64) for _ in range(3)]
-    dout = torch.randn(T, d, generator=g, dtype=F64)
-    return tuple(t.to(device) for t in (X, *Ws, dout))  # type: ignore[return-value]
+    X, W_q, W_k, W_v, dout = seeded_many([(T, D), (D, d), (D, d), (D, d), (T, d)], seed, device, F64)
+    return X, W_q, W_k, W_v, dout
 
 
 def _large_score_inputs(device: torch.device) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
@@ -78,7 +71,7 @@ def test_forward_matches_softmax_formula(lab: Any, device: torch.device) -> None
     assert isinstance(cache, dict), f"attention_forward must return (out, cache) with a dict cache, got {type(cache)}"
     assert_close(
         out, _attention(X, W_q, W_k, W_v), name="attention_forward output", atol=1e-12, rtol=1e-10,
-        mistakes=mistakes.forward_mistakes(X, W_q, W_k, W_v),
+        mistakes=lambda: mistakes.forward_mistakes(X, W_q, W_k, W_v),
     )  # fmt: skip
 
 
@@ -90,7 +83,7 @@ def test_forward_matches_scaled_dot_product_attention(lab: Any, device: torch.de
         expected = F.scaled_dot_product_attention(q, k, v).squeeze(0)
     assert_close(
         out, expected, name="attention_forward vs F.scaled_dot_product_attention", atol=1e-12, rtol=1e-10,
-        mistakes=mistakes.forward_mistakes(X, W_q, W_k, W_v),
+        mistakes=lambda: mistakes.forward_mistakes(X, W_q, W_k, W_v),
     )  # fmt: skip
 
 
@@ -112,9 +105,8 @@ def test_forward_is_stable_for_large_scores(lab: Any, device: torch.device) -> N
 
 def _softmax_case(device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
     """P = softmax(S) of random scores, a random dP, and autograd's dS (the vector-Jacobian product)."""
-    g = _gen(3)
-    S = (torch.randn(T, T, generator=g, dtype=F64) * 2).to(device)
-    dP = torch.randn(T, T, generator=g, dtype=F64).to(device)
+    S, dP = seeded_many([(T, T), (T, T)], 3, device, F64)
+    S = S * 2
     with reference():
         leaf = S.clone().requires_grad_()
         P = torch.softmax(leaf, dim=-1)
@@ -126,7 +118,7 @@ def test_softmax_backward_matches_autograd(lab: Any, device: torch.device) -> No
     P, dP, expected = _softmax_case(device)
     got = lab.softmax_backward(P, dP)
     assert_close(got, expected, name="softmax_backward(P, dP)", **GRAD_TOL,
-                 mistakes=mistakes.softmax_backward_mistakes(P, dP))  # fmt: skip
+                 mistakes=lambda: mistakes.softmax_backward_mistakes(P, dP))  # fmt: skip
 
 
 def test_softmax_backward_rows_sum_to_zero(lab: Any, device: torch.device) -> None:
@@ -136,7 +128,7 @@ def test_softmax_backward_rows_sum_to_zero(lab: Any, device: torch.device) -> No
     sums = got.sum(dim=-1)
     assert_close(
         sums, torch.zeros_like(sums), name="row sums of dS", **GRAD_TOL,
-        mistakes={"dS = P * dP (the - P * rowsum(dP * P) term is missing)": (P * dP).sum(dim=-1)},
+        mistakes=lambda: mistakes.row_sum_mistakes(P, dP),
     )  # fmt: skip
 
 
@@ -148,7 +140,7 @@ def _check_gradient(lab: Any, device: torch.device, name: str, seed: int) -> Non
     got = _learner_grads(lab, X, W_q, W_k, W_v, dout)[name]
     assert_close(
         got, _autograd(X, W_q, W_k, W_v, dout)[name], name=f"gradient with respect to {name}", **GRAD_TOL,
-        mistakes=mistakes.backward_mistakes(name, X, W_q, W_k, W_v, dout),
+        mistakes=lambda: mistakes.backward_mistakes(name, X, W_q, W_k, W_v, dout),
     )  # fmt: skip
 
 
@@ -195,22 +187,10 @@ def test_gradient_of_X_sums_the_query_key_and_value_paths(lab: Any, device: torc
         paths = dict(zip("qkv", torch.autograd.grad(out, (xq, xk, xv), dout), strict=True))
     for path in paths.values():
         assert float(path.abs().max()) > 1e-2, "grader fixture: every path should carry gradient"
-    partial = {
-        "only the V path": paths["v"],
-        "only the Q path": paths["q"],
-        "only the K path": paths["k"],
-        "the Q and V paths, not the K path": paths["q"] + paths["v"],
-        "the K and V paths, not the Q path": paths["k"] + paths["v"],
-        "the Q and K paths, not the V path": paths["q"] + paths["k"],
-    }
     got = _learner_grads(lab, X, W_q, W_k, W_v, dout)["X"]
     assert_close(
         got, paths["q"] + paths["k"] + paths["v"], name="gradient with respect to X", **GRAD_TOL,
-        mistakes={
-            **{f"dX with {which} (X feeds Q, K and V; dX = dQ W_q^T + dK W_k^T + dV W_v^T)": g
-               for which, g in partial.items()},
-            **mistakes.backward_mistakes("X", X, W_q, W_k, W_v, dout),
-        },
+        mistakes=lambda: {**mistakes.path_mistakes(paths), **mistakes.backward_mistakes("X", X, W_q, W_k, W_v, dout)},
     )  # fmt: skip
 
 
@@ -227,7 +207,8 @@ def test_gradients_are_plain_tensors_without_grad_fn(lab: Any, device: torch.dev
         )
     assert_close(
         grads["W_q"].detach(), _autograd(X, W_q, W_k, W_v, dout)["W_q"], name="gradient with respect to W_q",
-        **GRAD_TOL, mistakes=mistakes.backward_mistakes("W_q", X, W_q.detach(), W_k.detach(), W_v.detach(), dout),
+        **GRAD_TOL,
+        mistakes=lambda: mistakes.backward_mistakes("W_q", X, W_q.detach(), W_k.detach(), W_v.detach(), dout),
     )  # fmt: skip
 
 
@@ -240,5 +221,5 @@ def test_gradients_match_for_large_scores(lab: Any, device: torch.device, name: 
     )
     assert_close(
         got, _autograd(X, W_q, W_k, W_v, dout)[name], name=f"gradient with respect to {name} (large scores)",
-        **GRAD_TOL, mistakes=mistakes.backward_mistakes(name, X, W_q, W_k, W_v, dout),
+        **GRAD_TOL, mistakes=lambda: mistakes.backward_mistakes(name, X, W_q, W_k, W_v, dout),
     )  # fmt: skip
