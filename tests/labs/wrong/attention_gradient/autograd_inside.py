@@ -1,4 +1,7 @@
-"""Wrong: the "manual" backward calls torch.autograd.grad (autograd is forbidden in this lab)."""
+"""Wrong: the "manual" backward calls torch.autograd.grad (autograd is forbidden in this lab).
+
+Message: torch.autograd.grad is forbidden in this lab
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: dK is computed as dS K / sqrt(d) (the dQ formula) instead of dS^T Q / sqrt(d)."""
+"""Wrong: dK is computed as dS K / sqrt(d) (the dQ formula) instead of dS^T Q / sqrt(d).
+
+Message: dK computed as dS K / sqrt(d), the dQ formula
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: dK is computed as dS Q / sqrt(d), without transposing dS."""
+"""Wrong: dK is computed as dS Q / sqrt(d), without transposing dS.
+
+Message: dK computed as dS Q / sqrt(d), without transposing dS
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: dV is computed as P dO instead of P^T dO."""
+"""Wrong: dV is computed as P dO instead of P^T dO.
+
+Message: dV computed as P dO, without transposing P
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: dW_q is computed as dQ^T X (transposed) instead of X^T dQ."""
+"""Wrong: dW_q is computed as dQ^T X (transposed) instead of X^T dQ.
+
+Message: dW_q computed as dQ^T X (transposed)
+"""
 
 from __future__ import annotations
 

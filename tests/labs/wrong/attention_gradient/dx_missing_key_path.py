@@ -1,4 +1,7 @@
-"""Wrong: dX leaves out the K path (dK W_k^T)."""
+"""Wrong: dX leaves out the K path (dK W_k^T).
+
+Message: dX without the K path
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: dX keeps only the V path (dV W_v^T), forgetting that X also feeds Q and K."""
+"""Wrong: dX keeps only the V path (dV W_v^T), forgetting that X also feeds Q and K.
+
+Message: dX with only the V path
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the backward runs with autograd recording, so the returned gradients carry a grad_fn."""
+"""Wrong: the backward runs with autograd recording, so the returned gradients carry a grad_fn.
+
+Message: is attached to an autograd graph
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the 1/sqrt(d) scale is left out of the backward (dQ and dK are sqrt(d) times too large)."""
+"""Wrong: the 1/sqrt(d) scale is left out of the backward (dQ and dK are sqrt(d) times too large).
+
+Message: the 1/sqrt(d) scale left out of the backward
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the forward leaves out the 1/sqrt(d) scale (the backward keeps it)."""
+"""Wrong: the forward leaves out the 1/sqrt(d) scale (the backward keeps it).
+
+Message: attention without the 1/sqrt(d) scale
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the softmax backward drops the row-sum term (dS = P * dP)."""
+"""Wrong: the softmax backward drops the row-sum term (dS = P * dP).
+
+Message: the softmax backward without the row-sum term
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the softmax backward's row sums lose keepdim, so they are subtracted along the wrong axis."""
+"""Wrong: the softmax backward's row sums lose keepdim, so they are subtracted along the wrong axis.
+
+Message: without keepdim=True broadcasts row j's sum into column j
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the softmax backward sums dP * P over the wrong axis (dim 0: the transposed Jacobian)."""
+"""Wrong: the softmax backward sums dP * P over the wrong axis (dim 0: the transposed Jacobian).
+
+Message: the sum of dP * P taken over the wrong axis
+"""
 
 from __future__ import annotations
 

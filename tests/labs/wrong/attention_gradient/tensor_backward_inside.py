@@ -1,4 +1,7 @@
-"""Wrong: the "manual" backward calls .backward() on a replayed forward (autograd is forbidden in this lab)."""
+"""Wrong: the "manual" backward calls .backward() on a replayed forward (autograd is forbidden in this lab).
+
+Message: torch.Tensor.backward is forbidden in this lab
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: the forward's softmax exponentiates the raw scores (no max subtraction), so large scores give NaN."""
+"""Wrong: the forward's softmax exponentiates the raw scores (no max subtraction), so large scores give NaN.
+
+Message: subtract each row's maximum before exp
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: kv_cache_bytes counts only the keys (the factor 2 for values is missing)."""
+"""Wrong: kv_cache_bytes counts only the keys (the factor 2 for values is missing).
+
+Message: only keys or only values were counted
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: keys and values are concatenated along dim 1 (heads) instead of dim 2 (time)."""
+"""Wrong: keys and values are concatenated along dim 1 (heads) instead of dim 2 (time).
+
+Message: keys concatenated along dim 1
+"""
 
 from __future__ import annotations
 

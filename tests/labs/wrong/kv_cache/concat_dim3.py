@@ -1,4 +1,7 @@
-"""Wrong: keys and values are concatenated along the last dim (head features) instead of time."""
+"""Wrong: keys and values are concatenated along the last dim (head features) instead of time.
+
+Message: keys concatenated along dim 3
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: generate calls the model once more than needed (max_new_tokens + 1 calls)."""
+"""Wrong: generate calls the model once more than needed (max_new_tokens + 1 calls).
+
+Message: the prompt call already gives the first new token
+"""
 
 from __future__ import annotations
 

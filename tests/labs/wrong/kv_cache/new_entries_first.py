@@ -1,4 +1,7 @@
-"""Wrong: update puts the new keys and values before the cached ones."""
+"""Wrong: update puts the new keys and values before the cached ones.
+
+Message: the new keys put first
+"""
 
 from __future__ import annotations
 

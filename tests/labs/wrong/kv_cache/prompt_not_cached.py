@@ -1,4 +1,7 @@
-"""Wrong: the prompt is run without the cache, so later tokens decode from an empty cache."""
+"""Wrong: the prompt is run without the cache, so later tokens decode from an empty cache.
+
+Message: the prompt was run without the cache
+"""
 
 from __future__ import annotations
 

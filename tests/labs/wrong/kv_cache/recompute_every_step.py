@@ -1,4 +1,7 @@
-"""Wrong: generate recomputes the whole sequence every step instead of feeding one token."""
+"""Wrong: generate recomputes the whole sequence every step instead of feeding one token.
+
+Message: the whole sequence is recomputed every step
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: seq_len is a counter that is never advanced, so new tokens get position 0."""
+"""Wrong: seq_len is a counter that is never advanced, so new tokens get position 0.
+
+Message: seq_len stays 0, so every new token gets position 0
+"""
 
 from __future__ import annotations
 

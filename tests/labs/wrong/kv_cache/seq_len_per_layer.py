@@ -1,4 +1,7 @@
-"""Wrong: seq_len is advanced on every layer's update, so it counts n_layers x tokens."""
+"""Wrong: seq_len is advanced on every layer's update, so it counts n_layers x tokens.
+
+Message: seq_len advanced on every layer's update
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wrong: one list of keys and values is shared by every layer ([[]] * n_layers)."""
+"""Wrong: one list of keys and values is shared by every layer ([[]] * n_layers).
+
+Message: one cache shared by all layers
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""A one-sided (causal) window: i attends j only for 0 <= i - j <= window // 2."""
+"""A one-sided (causal) window: i attends j only for 0 <= i - j <= window // 2.
+
+Message: a one-sided (causal) window
+"""
 
 from __future__ import annotations
 

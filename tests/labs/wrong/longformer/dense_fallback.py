@@ -1,4 +1,7 @@
-"""sliding_window_attention builds the full T x T score matrix and masks it (correct values, O(T^2) memory)."""
+"""sliding_window_attention builds the full T x T score matrix and masks it (correct values, O(T^2) memory).
+
+Message: a full 256 x 256 score matrix
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""longformer_mask sets only the global columns, not the global rows."""
+"""longformer_mask sets only the global columns, not the global rows.
+
+Message: global columns only
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""longformer_mask sets only the global rows, not the global columns."""
+"""longformer_mask sets only the global rows, not the global columns.
+
+Message: global rows only
+"""
 
 from __future__ import annotations
 

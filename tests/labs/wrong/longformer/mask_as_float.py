@@ -1,4 +1,7 @@
-"""sliding_window_mask returns a float 0/1 tensor instead of a bool mask."""
+"""sliding_window_mask returns a float 0/1 tensor instead of a bool mask.
+
+Message: dtype mismatch: expected torch.bool
+"""
 
 from __future__ import annotations
 

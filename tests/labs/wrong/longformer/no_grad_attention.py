@@ -1,4 +1,7 @@
-"""sliding_window_attention runs under torch.no_grad(), so no gradient reaches q, k, v."""
+"""sliding_window_attention runs under torch.no_grad(), so no gradient reaches q, k, v.
+
+Message: output does not require grad
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The attention scores are not scaled by 1/sqrt(d)."""
+"""The attention scores are not scaled by 1/sqrt(d).
+
+Message: the 1/sqrt(d) scale was left out of the scores
+"""
 
 from __future__ import annotations
 

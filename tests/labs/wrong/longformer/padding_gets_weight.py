@@ -1,4 +1,7 @@
-"""The zero padding at the sequence edges is not masked, so padded keys get attention weight."""
+"""The zero padding at the sequence edges is not masked, so padded keys get attention weight.
+
+Message: padded out-of-range positions at the sequence edges got attention weight
+"""
 
 from __future__ import annotations
 

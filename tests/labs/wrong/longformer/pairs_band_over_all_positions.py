@@ -1,4 +1,7 @@
-"""attention_pairs counts the band over all T positions, so band cells in global rows and columns count twice."""
+"""attention_pairs counts the band over all T positions, so band cells in global rows and columns count twice.
+
+Message: window entries inside the global rows and columns were counted again
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""attention_pairs counts the g x g corner of global rows and columns twice (2gT instead of 2gT - g^2)."""
+"""attention_pairs counts the g x g corner of global rows and columns twice (2gT instead of 2gT - g^2).
+
+Message: the g x g corner where global rows meet global columns was counted twice
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""attention_pairs gives every non-global row 2 * (window // 2) + 1 keys, ignoring the edges."""
+"""attention_pairs gives every non-global row 2 * (window // 2) + 1 keys, ignoring the edges.
+
+Message: the band was not cut off at the sequence edges
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""attention_pairs does not clamp window // 2 to the sequence, so wide windows miscount."""
+"""attention_pairs does not clamp window // 2 to the sequence, so wide windows miscount.
+
+Message: window // 2 was not clamped to T - 1
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Off-by-one window: |i - j| <= window (the whole window on each side) in the mask and the attention."""
+"""Off-by-one window: |i - j| <= window (the whole window on each side) in the mask and the attention.
+
+Message: |i - j| <= window uses the whole window on each side
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Off-by-one window: |i - j| < window // 2 in the mask and in the attention."""
+"""Off-by-one window: |i - j| < window // 2 in the mask and in the attention.
+
+Message: |i - j| < window // 2 drops the outermost key on each side
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Developer scripts: the lab scaffold, the TinyGPT training run, the GPU check."""
