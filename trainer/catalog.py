@@ -1,4 +1,4 @@
-"""The fixed list of the twenty labs of shared/LABS.md, in card order (pure data)."""
+"""The fixed list of the twenty labs of docs/LABS.md, in card order (pure data)."""
 
 from __future__ import annotations
 

@@ -203,7 +203,7 @@ def _validate_meta(meta: dict[str, Any], head: list[str]) -> dict[str, Any]:
         raise fail("slug", f"slug must be lowercase kebab-case, got {slug!r}")
     lab = meta["lab"]
     if lab not in LAB_SLUGS:
-        raise fail("lab", f"unknown lab slug {lab!r} (see shared/LABS.md for the twenty labs)")
+        raise fail("lab", f"unknown lab slug {lab!r} (docs/LABS.md lists the twenty labs)")
     tags = meta["tags"]
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
         raise fail("tags", "tags must be a list of words, e.g. [attention, memory]")

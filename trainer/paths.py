@@ -1,4 +1,9 @@
-"""Where the trainer keeps its files: the project folders and the user's TRAINER_HOME."""
+"""Where the trainer keeps its files: the project folders and the user's TRAINER_HOME.
+
+The project's three content folders are found the same way: `cards/` (the deck), `labs/` (the labs and the
+reference model) and `data/` (seed notes, the trained TinyGPT) sit next to the `trainer` package, and each can
+be pointed elsewhere with an environment variable: TRAINER_CARDS, TRAINER_LABS, TRAINER_DATA.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import platformdirs
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CARDS_DIR = PROJECT_ROOT / "cards"
 LABS_DIR = PROJECT_ROOT / "labs"
+DATA_DIR = PROJECT_ROOT / "data"
 
 
 def trainer_home() -> Path:
@@ -42,7 +48,22 @@ def workspace_dir() -> Path:
     return path
 
 
+def content_dir(name: str) -> Path:
+    """The project folder `name` ("cards", "labs" or "data"): $TRAINER_<NAME>, else PROJECT_ROOT / name."""
+    env = os.environ.get(f"TRAINER_{name.upper()}")
+    return Path(env).expanduser().resolve() if env else PROJECT_ROOT / name
+
+
 def cards_dir() -> Path:
     """The deck folder: $TRAINER_CARDS, else the project's cards/."""
-    env = os.environ.get("TRAINER_CARDS")
-    return Path(env).expanduser() if env else CARDS_DIR
+    return content_dir("cards")
+
+
+def labs_dir() -> Path:
+    """The folder holding one sub-folder per lab: $TRAINER_LABS, else the project's labs/."""
+    return content_dir("labs")
+
+
+def data_dir() -> Path:
+    """What the app and the labs read but do not compute: $TRAINER_DATA, else the project's data/."""
+    return content_dir("data")

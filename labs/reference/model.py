@@ -5,7 +5,7 @@ Read it top to bottom, next to karpathy/nanoGPT `model.py` and meta-llama `llama
     idx (B, T) -> wte -> [DecoderBlock] * n_layers -> ln_f -> lm_head -> logits (B, T, V)
     DecoderBlock: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))
 
-Conventions shared with every lab (shared/LABS.md):
+Conventions shared with every lab (docs/LABS.md):
 - attention tensors are (B, nh, T, hs); boolean masks say True = "may attend", as in
   F.scaled_dot_product_attention;
 - RoPE uses the rotate-half layout (GPT-NeoX, LLaMA in Hugging Face);
@@ -61,7 +61,7 @@ class GPTConfig:
 
 
 class Cache(Protocol):
-    """What TinyGPT needs from a KV cache (shared/LABS.md, lab 6)."""
+    """What TinyGPT needs from a KV cache (docs/LABS.md, lab 6)."""
 
     @property
     def seq_len(self) -> int:

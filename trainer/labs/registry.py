@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from trainer.catalog import LAB_SLUGS
-from trainer.paths import LABS_DIR
+from trainer.paths import labs_dir as labs_root
 
-LABS_ENV = "TRAINER_LABS"
 _HINT_HEADING = re.compile(r"^##\s+Hint\s+(\d+)\s*$", re.MULTILINE)
 
 
@@ -21,12 +19,6 @@ class LabError(Exception):
 
 class LabNotFound(LabError):
     """No lab has this slug, or its folder does not exist yet."""
-
-
-def labs_root() -> Path:
-    """The folder holding one sub-folder per lab: $TRAINER_LABS, else the project's labs/."""
-    env = os.environ.get(LABS_ENV)
-    return Path(env).expanduser().resolve() if env else LABS_DIR
 
 
 @dataclass(frozen=True)
