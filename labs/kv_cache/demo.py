@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from labs.kv_cache.solution import generate, kv_cache_bytes
 from labs.reference import GPTConfig, TinyGPT
+from labs.reference.pretrained import decode, heldout_tokens, load_pretrained
 
 PROMPT_LEN = 32
 
@@ -56,6 +57,17 @@ def _bytes(n: int) -> str:
     return f"{n / 1024:.0f} KiB" if n < 1024**2 else f"{n / 1024**2:.1f} MiB"
 
 
+def trained_continuation(prompt_bytes: int = 48, new_bytes: int = 64) -> tuple[str, str, bool]:
+    """A held-out line of this project's text, the trained TinyGPT's cached continuation, and cached == uncached."""
+    model = load_pretrained()
+    lines = decode(heldout_tokens()).splitlines()
+    line = next(ln for ln in lines if len(ln) >= prompt_bytes and ln.isascii() and ln[:1].isalpha())
+    prompt = torch.tensor(list(line[:prompt_bytes].encode()))[None]  # (1, P): an English line, one byte per id
+    cached = generate(model, prompt, new_bytes)
+    same = torch.equal(cached, generate_uncached(model, prompt, new_bytes))
+    return decode(prompt[0]), decode(cached[0, prompt_bytes:]), same
+
+
 def main() -> None:
     """Print cached vs uncached greedy generation for growing numbers of new tokens."""
     torch.set_num_threads(1)  # tiny matrices: one thread is faster and steadier than several
@@ -86,6 +98,11 @@ def main() -> None:
         "each step processes one token and attends to the stored keys and values, which grow linearly: "
         "2 x layers x heads x head_dim x length x batch x bytes."
     )
+    prompt, continuation, same = trained_continuation()
+    console.print("\nThe trained byte-level TinyGPT of data/tinygpt, on a held-out line it never saw:")
+    console.print(f"  prompt:    {prompt!r}")
+    console.print(f"  generated: {continuation!r}")
+    console.print(f"  the same bytes without the cache: {same}")
 
 
 if __name__ == "__main__":
