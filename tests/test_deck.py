@@ -74,6 +74,20 @@ def test_real_deck_keeps_no_dangling_source_links() -> None:
         assert "出处" not in text and ".md)" not in text, f"card {card.id} still links to a source file"
 
 
+def test_real_deck_ends_every_answer_with_one_lab_line_form() -> None:
+    for card in load_deck(CARDS_DIR).cards:
+        command = f"`trainer lab start {card.lab}`"
+        zh, en = card.answer_zh.splitlines()[-1], card.answer_en.splitlines()[-1]
+        assert zh.startswith("**Lab：** ") and command in zh, f"card {card.id}: zh answer must end with '**Lab：** ...'"
+        assert CJK.search(zh.replace(command, "")), f"card {card.id}: the zh Lab line must be a Chinese sentence"
+        assert en.startswith("**Lab:** ") and command in en, f"card {card.id}: en answer must end with '**Lab:** ...'"
+
+
+def test_real_deck_corrects_in_both_languages_or_neither() -> None:
+    for card in load_deck(CARDS_DIR).cards:
+        assert ("> **更正：**" in card.answer_zh) == ("> **Correction:**" in card.answer_en), f"card {card.id}"
+
+
 def test_a_good_card_parses_every_field(tmp_path: Path) -> None:
     card = parse_card(write(tmp_path, "01-kv.md", good()))
     assert (card.id, card.slug, card.lab, card.tags) == (1, "kv-cache", "kv_cache", ("inference", "memory"))
