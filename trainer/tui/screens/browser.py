@@ -11,11 +11,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from trainer.tui.backend import CardRow
+from trainer.tui.labels import LAB_STYLES
 from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
-
-LAB_STYLES = {"passed": "green", "tried": "red", "to do": "yellow", "n/a": "dim"}
-
 
 def due_cell(row: CardRow, today: date) -> Text:
     """The due day, yellow when due now."""
@@ -82,11 +80,9 @@ class BrowserScreen(Screen[None]):
             self._open(int(key))
 
     def _open(self, card_id: int) -> None:
-        from trainer.tui.screens.card import CardScreen
-
         card = self.app.backend.deck.by_id(card_id)
         if card is not None:
-            self.app.open_screen(CardScreen(card))
+            self.app.open_card(card)
 
     def action_toggle_lang(self) -> None:
         """Switch the title language."""

@@ -66,27 +66,19 @@ class DashboardScreen(Screen[None]):
 
     def action_review(self) -> None:
         """Open today's review."""
-        from trainer.tui.screens.review import ReviewScreen
-
-        self.app.open_screen(ReviewScreen())
+        self.app.open_review()
 
     def action_browse(self) -> None:
         """Open the card browser."""
-        from trainer.tui.screens.browser import BrowserScreen
-
-        self.app.open_screen(BrowserScreen())
+        self.app.open_browser()
 
     def action_labs(self) -> None:
         """Open the lab list."""
-        from trainer.tui.screens.labs import LabsScreen
-
-        self.app.open_screen(LabsScreen())
+        self.app.open_labs()
 
     def action_stats(self) -> None:
         """Open the statistics."""
-        from trainer.tui.screens.stats import StatsScreen
-
-        self.app.open_screen(StatsScreen())
+        self.app.open_stats()
 
     async def action_quit(self) -> None:
         """Leave the app."""

@@ -12,11 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from trainer.deck import Card
+from trainer.tui.labels import HEADINGS
 from trainer.tui.widgets.grade_bar import GRADES, GradeBar
 from trainer.tui.widgets.title_bar import TitleBar
-
-HEADINGS = {"zh": ("问题", "答案"), "en": ("Question", "Answer")}
-
 
 class ReviewScreen(Screen[None]):
     """One card at a time; a grade commits at once and the next card appears."""
@@ -175,15 +173,11 @@ class ReviewScreen(Screen[None]):
     def action_open_lab(self) -> None:
         """Open the current card's lab."""
         if self.card is not None:
-            from trainer.tui.screens.lab import LabScreen
-
-            self.app.open_screen(LabScreen(self.card.lab))
+            self.app.open_lab(self.card.lab)
 
     def action_labs(self) -> None:
         """Open the lab list."""
-        from trainer.tui.screens.labs import LabsScreen
-
-        self.app.open_screen(LabsScreen())
+        self.app.open_labs()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """The empty panel's button."""
