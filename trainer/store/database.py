@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timezone
@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from trainer.paths import db_path
 from trainer.srs import SM2State, START_EF_CENTI, due_date, sm2_step, validate_quality
-from trainer.store import reads
+from trainer.store import reads, transfer
 from trainer.store.reads import BUSY_TIMEOUT_MS, SCHEMA_VERSION
 from trainer.store.records import CardFlagRecord, CardStateRecord, LabAttemptRecord, ReviewLogRecord, UndoRecord
 
@@ -364,6 +364,30 @@ class Store(reads.Reader):
             new_id = conn.execute(insert(_LAB).values(**values)).inserted_primary_key[0]
             return reads.lab_attempt(_driver(conn), new_id)
 
+
+    # -- export and import (trainer.store.transfer)
+
+    def export_tables(self) -> dict[str, transfer.Rows]:
+        """Every row of every exported table, as stored, in one read transaction."""
+        with self._read() as db:
+            return transfer.dump(db)
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows in each exported table."""
+        with self._read() as db:
+            return transfer.counts(db)
+
+    def import_tables(
+        self, data: Mapping[str, object], *, merge: bool, known: Mapping[str, Collection[object]]
+    ) -> dict[str, int]:
+        """Check `data` (see transfer.check), then write it in one transaction; rows written per table. Without
+        `merge` the tables must be empty. RowError, with nothing written, when a row or the home is not right."""
+        with self._write() as conn:
+            db = _driver(conn)
+            transfer.check(db, data, known)
+            if not merge and any(transfer.counts(db).values()):
+                raise transfer.RowError(f"{self.path} already holds progress")
+            return transfer.load(db, data, merge)  # type: ignore[arg-type] - checked above
 
     def set_suspended(self, card_id: int, suspended: bool) -> CardFlagRecord | None:
         """Suspend a card (it leaves every queue until released) or release it; returns its flags now."""
