@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer import stats
+from trainer import figures, stats
 from trainer.catalog import LAB_SLUGS
 from trainer.config import Settings, load_settings
 from trainer.srs import learning_day
@@ -137,11 +137,11 @@ class Backend:
 
     def overview(self) -> stats.Overview:
         """Streaks, heatmap, retention, forecast and labs passed, from the store."""
-        today = self.today()
-        history = self.store.review_history(since=today - timedelta(days=stats.RETENTION_DAYS - 1))
-        recent = [stats.ReviewPoint(*grade) for grade in history.recent]
-        due_dates = [s.due for s in self.store.card_states()]
-        return stats.overview(history.per_day, history.first_day, recent, due_dates, self.passed_labs(), today)
+        return figures.overview(self.store, self.today())
+
+    def figures(self) -> tuple[stats.Overview, stats.Details]:
+        """The overview and the details of the stats screen (hardest cards, EF and interval distributions)."""
+        return figures.figures(self.store, self.today())
 
     def passed_labs(self) -> frozenset[str]:
         """Slugs of the labs passed at least once."""
