@@ -142,3 +142,10 @@ def test_details_fold_states_and_grades() -> None:
     assert sum(b.count for b in out.ef_bins) == 2 and out.ef_bins[0].count == 1 and out.ef_bins[6].count == 1
     assert [b.count for b in out.interval_bins][:3] == [1, 1, 0]
     assert out.weekly[-1].retention == stats.Retention(1, 1)
+
+
+def test_bin_labels() -> None:
+    ef = stats.histogram([], stats.EF_EDGES_CENTI)
+    assert [stats.ef_label(b) for b in (ef[0], ef[-1])] == ["1.30-1.49", "2.70+"]
+    assert [stats.interval_label(b) for b in stats.histogram([], stats.INTERVAL_EDGES)] == [
+        "1 d", "2-6 d", "7-20 d", "21-60 d", "61-180 d", "181+ d"]

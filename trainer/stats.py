@@ -267,6 +267,18 @@ class Bin:
     count: int
 
 
+def ef_label(b: Bin) -> str:
+    """An EF bin (edges in hundredths) as `1.30-1.49`, or `2.70+` when open."""
+    return f"{b.low / 100:.2f}+" if b.high is None else f"{b.low / 100:.2f}-{(b.high - 1) / 100:.2f}"
+
+
+def interval_label(b: Bin) -> str:
+    """An interval bin as `1 d`, `2-6 d`, or `181+ d` when open."""
+    if b.high is None:
+        return f"{b.low}+ d"
+    return f"{b.low} d" if b.high == b.low + 1 else f"{b.low}-{b.high - 1} d"
+
+
 def histogram(values: Iterable[int], edges: Sequence[int]) -> list[Bin]:
     """Count `values` into the bins that start at each of the increasing `edges` (the last bin is open);
     values below the first edge count in the first bin."""

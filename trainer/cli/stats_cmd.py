@@ -96,18 +96,6 @@ def _bins(title: str, rows: Sequence[tuple[str, int]]) -> Table:
     return table
 
 
-def ef_label(b: stats.Bin) -> str:
-    """`1.30-1.49`, or `2.70+` for the open bin."""
-    return f"{b.low / 100:.2f}+" if b.high is None else f"{b.low / 100:.2f}-{(b.high - 1) / 100:.2f}"
-
-
-def interval_label(b: stats.Bin) -> str:
-    """`1 d`, `2-6 d`, or `181+ d` for the open bin."""
-    if b.high is None:
-        return f"{b.low}+ d"
-    return f"{b.low} d" if b.high == b.low + 1 else f"{b.low}-{b.high - 1} d"
-
-
 def as_rich(ov: stats.Overview, det: stats.Details, titles: Mapping[int, str], labs: Mapping[str, list[str]]) -> Group:
     """Every figure, for a terminal 80 columns wide or more."""
     parts: list[RenderableType] = [
@@ -140,8 +128,8 @@ def as_rich(ov: stats.Overview, det: stats.Details, titles: Mapping[int, str], l
     if not det.hardest:
         hard.add_row("", "[dim]no card graded yet[/]", "", "", "", "")
     spread = Table.grid(padding=(0, 4))
-    spread.add_row(_bins("EF", [(ef_label(b), b.count) for b in det.ef_bins]),
-                   _bins("Interval", [(interval_label(b), b.count) for b in det.interval_bins]))
+    spread.add_row(_bins("EF", [(stats.ef_label(b), b.count) for b in det.ef_bins]),
+                   _bins("Interval", [(stats.interval_label(b), b.count) for b in det.interval_bins]))
     lab_line = Text.from_markup(
         f"[bold cyan]Labs[/]\npassed: {', '.join(labs['passed']) or '-'}\nto do: {', '.join(labs['to_do']) or '-'}\n"
         f"not yet available: {len(labs['not_yet_available'])}"
