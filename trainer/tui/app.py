@@ -121,6 +121,12 @@ class TrainerApp(App[None]):
 
         self.open_screen(CardScreen(card))
 
+    def open_history(self, card: Card) -> None:
+        """Open one card's history: every grade with its day, interval and EF."""
+        from trainer.tui.screens.history import HistoryScreen
+
+        self.open_screen(HistoryScreen(card))
+
     def open_labs(self) -> None:
         """Open the lab list."""
         from trainer.tui.screens.labs import LabsScreen
@@ -138,6 +144,27 @@ class TrainerApp(App[None]):
         from trainer.tui.screens.stats import StatsScreen
 
         self.open_screen(StatsScreen())
+
+    def ask_more_new(self) -> None:
+        """Ask how many more new cards to study today, then add them to today's queue."""
+        from trainer.tui.dialogs.more_new import MoreNewDialog
+
+        if self.closing:
+            return
+        if not self.backend.ready:
+            self.notify("Opening your progress database…", timeout=2)
+            return
+        self.push_screen(MoreNewDialog(self.backend.settings.new_per_day or 5), self._study_more_new)
+
+    def _study_more_new(self, count: int | None) -> None:
+        if not count:
+            return
+        added = self.backend.study_more_new(count)
+        if added:
+            self.notify(f"{added} more new card(s) in today's review.", timeout=3)
+        else:
+            self.notify("No new card is left: every card has been seen.", timeout=3)
+        self.data_changed()
 
     async def wait_for_store(self) -> bool:
         """Wait until the writable store is open (it opens within a second of the start); False, with the

@@ -28,6 +28,7 @@ class ReviewScreen(Screen[None]):
             for q, meaning, _ in GRADES
         ),
         Binding("u", "undo", "undo", id="review.undo", tooltip="Undo the last grade"),
+        Binding("n", "more_new", "more new", id="review.more_new", tooltip="Study more new cards today"),
         Binding("o", "open_lab", "lab", id="review.lab", tooltip="Open this card's coding lab"),
         Binding("z", "toggle_lang", "zh/en", id="review.lang", tooltip="Switch the card language"),
         Binding("l", "labs", "labs", show=False, id="review.labs", tooltip="The lab list"),
@@ -62,7 +63,7 @@ class ReviewScreen(Screen[None]):
             yield Markdown(id="answer")
         with Vertical(id="empty"):
             yield Static("Nothing left to review today. Well done!", id="empty-message")
-            yield Static("Come back tomorrow, or practise with a coding lab meanwhile.", classes="muted")
+            yield Static("Come back tomorrow, study more new cards (n), or practise with a coding lab.", classes="muted")
             yield Button("Open the labs (l)", id="open-labs", variant="primary")
         yield Static("press [b]space[/b] to show the answer", id="reveal-hint", classes="muted")
         yield GradeBar(id="grades")
@@ -178,6 +179,18 @@ class ReviewScreen(Screen[None]):
     def action_labs(self) -> None:
         """Open the lab list."""
         self.app.open_labs()
+
+    def action_more_new(self) -> None:
+        """Ask how many more new cards to study today."""
+        self.app.ask_more_new()
+
+    def refresh_data(self) -> None:
+        """Show the first of the cards added to an empty review (more new cards, a card released); else update
+        the counts."""
+        if self.card is None and self.app.backend.review.current() is not None:
+            self.call_later(self.show_current)
+        else:
+            self._update_status()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """The empty panel's button."""
