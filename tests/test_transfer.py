@@ -66,12 +66,15 @@ def test_export_import_export_gives_the_same_file_and_the_same_queue(
     first = export(tmp_path / "progress.json")
     later = NOW + timedelta(days=4)
     expected_queue = queue(later)
+    stats_in_a = runner.invoke(app, ["stats", "--json"]).output
     use_home(monkeypatch, tmp_path / "b")
     result = runner.invoke(app, ["import", str(tmp_path / "progress.json")])
     assert result.exit_code == 0, result.output
     assert "imported 4 card states, 2 card flags, 13 reviews, 2 lab attempts" in result.output
     assert export(tmp_path / "again.json") == first
     assert queue(later) == expected_queue and expected_queue
+    assert runner.invoke(app, ["stats", "--json"]).output == stats_in_a
+
     assert load_settings() == Settings(new_per_day=7, rollover_hour=3, language="en")
     assert hints_state() == {"kv_cache": 2, "longformer": 1}
     document = json.loads(first)
@@ -236,3 +239,19 @@ def test_a_truncated_export_is_refused(cut: float, tmp_path: Path, monkeypatch: 
 def test_export_to_a_folder_that_does_not_exist_says_so(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(tmp_path / "no" / "such" / "folder.json")])
     assert result.exit_code == 2 and "cannot write" in result.output and "No such file" in result.output
+
+
+def test_a_settings_file_that_cannot_be_written_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = good_document(tmp_path, monkeypatch)
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(good), encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "empty" / "config.toml"))
+
+    monkeypatch.setattr("trainer.transfer.save_settings", refuse)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 2 and "config.toml could not be written (Permission denied)" in result.output
+    assert "Traceback" not in result.output and "--merge" in result.output

@@ -179,10 +179,15 @@ def import_progress(path: Path, merge: bool = False, card_ids: Collection[int] |
     except RowError as exc:
         raise TransferError(f"{path}: {exc}. Nothing was written.") from exc
     take_settings = settings is not None and (not merge or not config_path().exists())
-    if take_settings:
-        save_settings(settings)
     merged = {slug: max(held.get(slug, 0), shown) for slug, shown in hints.items()}
     changed = {slug for slug, shown in merged.items() if held.get(slug, 0) != shown}
-    if changed:
-        save_hints({**held, **merged})
+    try:
+        if take_settings:
+            save_settings(settings)
+        if changed:
+            save_hints({**held, **merged})
+    except OSError as exc:
+        raise TransferError(f"the reviews and lab checks of {path} were imported, but {exc.filename or 'a file'} "
+                            f"could not be written ({exc.strerror or exc}): free some space or fix the folder's "
+                            "permissions, then import again with --merge.") from exc
     return Imported(rows=rows, settings=take_settings, hints=len(changed))
