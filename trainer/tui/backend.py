@@ -151,10 +151,6 @@ class Backend:
         """The overview and the details of the stats screen (hardest cards, EF and interval distributions)."""
         return figures.figures(self.store, self.today())
 
-    def passed_labs(self) -> frozenset[str]:
-        """Slugs of the labs passed at least once."""
-        return stats.labs_passed(self.store.lab_attempts())
-
     def card_rows(self) -> list[CardRow]:
         """Every card with its schedule, lab status and flags, for the browser."""
         today = self.today()
