@@ -19,7 +19,7 @@ from trainer.paths import config_path, trainer_home
 
 FORMAT = "trainer-progress"
 FORMAT_VERSION = 1
-"""Raised whenever the shape changes, a table added included: a file of a newer version is refused, an older one read."""
+"""Raised whenever the shape changes, a new table included: a newer file is refused, an older one read."""
 SECTIONS = ("format", "version", "settings", "hints", "tables")
 
 

@@ -65,7 +65,8 @@ async def test_the_tag_filter(app_factory) -> None:  # noqa: ANN001
             "every card (20)", "test (20)", "fifth (4)"]
         await pilot.press("down", "down", "enter")
         await pilot.pause()
-        assert shown_ids(app) == [5, 10, 15, 20] and "tag: fifth" in str(app.screen.query_one("#browser-count").render())
+        assert shown_ids(app) == [5, 10, 15, 20]
+        assert "tag: fifth" in str(app.screen.query_one("#browser-count").render())
         await pilot.press("t", "escape")  # escape keeps the filter
         await pilot.pause()
         assert shown_ids(app) == [5, 10, 15, 20]

@@ -404,7 +404,8 @@ class Store(reads.Reader):
             flags = replace(old[0] if old else CardFlagRecord(card_id), **change)
             conn.execute(delete(_FLAG).where(_FLAG.c.card_id == card_id))
             if flags.suspended or flags.buried_on is not None:
-                conn.execute(insert(_FLAG).values(card_id=card_id, suspended=flags.suspended, buried_on=flags.buried_on))
+                values = {"card_id": card_id, "suspended": flags.suspended, "buried_on": flags.buried_on}
+                conn.execute(insert(_FLAG).values(**values))
                 return flags
         return None
 

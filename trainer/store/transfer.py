@@ -139,8 +139,8 @@ def check(db: sqlite3.Connection, data: Mapping[str, object], known: Mapping[str
                 if column.name in known and row[column.name] not in known[column.name]:
                     strangers.setdefault(column.name, set()).add(row[column.name])
     if strangers:
-        raise RowError("; ".join(
-            f"rows name {column} {', '.join(map(str, sorted(values)))}, unknown here" for column, values in strangers.items()))
+        raise RowError("; ".join(f"rows name {column} {', '.join(map(str, sorted(values)))}, unknown here"
+                                 for column, values in strangers.items()))
 
 
 def load(db: sqlite3.Connection, data: Mapping[str, Rows], merge: bool) -> dict[str, int]:

@@ -34,4 +34,5 @@ class MoreNewDialog(ModalScreen[int | None]):
         if value.isdigit() and 1 <= int(value) <= MAX_MORE:
             self.dismiss(int(value))
         else:
-            self.query_one("#more-hint", Static).update(f"[b red]A whole number from 1 to {MAX_MORE}[/] · escape cancels")
+            hint = f"[b red]A whole number from 1 to {MAX_MORE}[/] · escape cancels"
+            self.query_one("#more-hint", Static).update(hint)
