@@ -134,6 +134,32 @@ def test_bad_grade_raises_and_writes_nothing(clock: Clock) -> None:
     assert open_store().review_logs(include_undone=True) == [] and svc.current().id == 1
 
 
+def test_study_more_new_cards_today_until_the_day_ends(clock: Clock) -> None:
+    svc = service(clock)
+    svc.grade(5)
+    assert svc.study_more_new(2) == 2
+    assert [c.id for _, c, _ in svc.queue_rows()] == [2, 3, 4, 5]
+    assert svc.study_more_new(10) == 3  # cards 6, 7, 8: the deck has no more
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(ValueError):
+            svc.study_more_new(bad)  # type: ignore[arg-type]
+    clock.moment += timedelta(days=1)
+    assert svc.current() is not None and svc.summary().new == 3  # a new learning day: back to new_per_day
+
+
+def test_a_suspended_or_buried_card_leaves_todays_session(clock: Clock) -> None:
+    svc = service(clock)
+    svc.grade(2)  # card 1 comes back later today
+    store = open_store()
+    store.set_buried(1, svc.today())
+    store.set_suspended(3, True)
+    svc.refresh()
+    assert [c.id for _, c, _ in svc.queue_rows()] == [2, 4]
+    clock.moment += timedelta(days=1)  # card 1 (due again after one day) is back; card 3 stays out
+    assert svc.current().id == 1
+    assert [c.id for _, c, _ in svc.queue_rows()] == [1, 2, 4, 5]
+
+
 @pytest.fixture
 def fake_deck(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(review_cmd, "load_cards", lambda: CARDS)
@@ -202,3 +228,14 @@ def test_plain_review_on_the_real_deck() -> None:
     assert result.exit_code == 0, result.output
     assert acks(result.output) == [("1", "5")]
     assert "Transformer" in result.output
+
+
+def test_plain_review_with_more_new_cards(fake_deck: None) -> None:
+    save_settings(Settings(new_per_day=1))
+    result = runner.invoke(app, ["review", "--plain", "--new", "2"], input="5\n5\n5\n")
+    assert result.exit_code == 0, result.output
+    assert "2 more new card(s) today." in result.output
+    assert acks(result.output) == [("1", "5"), ("2", "5"), ("3", "5")] and "Done for today" in result.output
+    result = runner.invoke(app, ["review", "--plain", "--new", "9"], input="q\n")
+    assert "5 more new card(s) today (no other new card is left)." in result.output
+    assert runner.invoke(app, ["review", "--plain", "--new", "-1"]).exit_code == 2

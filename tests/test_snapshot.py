@@ -48,7 +48,7 @@ def test_snapshot_reads_what_the_store_reads(db: Store) -> None:
     assert snap.card_state(1) == db.card_state(1) and snap.card_state(3) is None
     for day in (DAY, DAY + timedelta(days=30)):
         assert snap.due_cards(day) == db.due_cards(day)
-    assert snap.new_card_ids([5, 1, 3, 2, 4], 2) == db.new_card_ids([5, 1, 3, 2, 4], 2) == [5, 3]
+    assert snap.new_card_ids([5, 1, 3, 2, 4], 2, DAY) == db.new_card_ids([5, 1, 3, 2, 4], 2, DAY) == [5, 3]
     for kwargs in ({}, {"include_undone": True}, {"day": DAY}, {"since_day": DAY + timedelta(days=1)}):
         assert snap.review_logs(**kwargs) == db.review_logs(**kwargs)
     logs = snap.review_logs(include_undone=True)
@@ -108,7 +108,7 @@ def test_no_file_yet_reads_as_a_fresh_store(tmp_path: Path) -> None:
     fresh = Store(tmp_path / "fresh.db")
     calls = {
         "schema_version": (), "card_state": (3,), "card_states": (), "due_cards": (DAY,),
-        "new_card_ids": ([5, 1, 3], 2), "review_logs": (), "review_history": (DAY,), "lab_attempts": (),
+        "new_card_ids": ([5, 1, 3], 2, DAY), "held_card_ids": (DAY,), "card_flags": (), "review_logs": (), "review_history": (DAY,), "lab_attempts": (),
     }
     public = {name for name in vars(Reader) if not name.startswith("_") and callable(getattr(Reader, name))}
     assert public == set(calls)  # a read added to Reader must be added here (and to EmptySnapshot)

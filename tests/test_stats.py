@@ -91,3 +91,61 @@ def test_retention_takes_first_sights_from_the_whole_history() -> None:
     recent = [ReviewPoint(7, d(-2), 5), ReviewPoint(8, d(-2), 1)]  # card 7 was first seen long before the window
     r = stats.retention(recent, TODAY, first_day={7: d(-90), 8: d(-2)})
     assert (r.passed, r.total) == (1, 1)
+
+
+@dataclass(frozen=True)
+class State:
+    card_id: int
+    easiness: float
+    interval: int
+    lapses: int = 0
+
+
+def test_hardest_cards_have_the_lowest_ef_then_the_most_lapses() -> None:
+    states = [State(1, 2.5, 6), State(2, 1.3, 1, 4), State(3, 1.3, 1, 7), State(4, 2.36, 1), State(5, 1.96, 2, 1),
+              State(6, 2.7, 20), State(7, 1.96, 3, 1)]
+    assert [s.card_id for s in stats.hardest(states)] == [3, 2, 5, 7, 4]
+    assert [s.card_id for s in stats.hardest(states, n=2)] == [3, 2] and stats.hardest([]) == []
+
+
+def test_histogram_counts_each_value_in_its_bin() -> None:
+    bins = stats.histogram([1, 1, 2, 6, 7, 200, 0], stats.INTERVAL_EDGES)
+    assert [(b.low, b.high, b.count) for b in bins] == [
+        (1, 2, 3), (2, 7, 2), (7, 21, 1), (21, 61, 0), (61, 181, 0), (181, None, 1)]
+    ef = stats.histogram([130, 149, 150, 250, 269, 270, 301], stats.EF_EDGES_CENTI)
+    assert [b.count for b in ef] == [2, 1, 0, 0, 0, 0, 2, 2] and sum(b.count for b in ef) == 7
+
+
+def test_weekly_retention_buckets_recalls_by_calendar_week() -> None:
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    points = [
+        ReviewPoint(1, monday - timedelta(days=10), 5),  # first sight, two weeks back
+        ReviewPoint(1, monday - timedelta(days=3), 4),  # recall last week: pass
+        ReviewPoint(2, monday - timedelta(days=4), 4),  # first sight
+        ReviewPoint(2, monday - timedelta(days=2), 1),  # recall last week: fail
+        ReviewPoint(2, monday - timedelta(days=2), 5),  # same-day repeat: ignored
+        ReviewPoint(1, TODAY, 2),  # recall this week: fail
+        ReviewPoint(3, TODAY, 5),  # first sight: not a recall
+    ]
+    weeks = stats.weekly_retention(points, TODAY, weeks=3)
+    assert [w.start for w in weeks] == [monday - timedelta(weeks=2), monday - timedelta(weeks=1), monday]
+    assert [(w.retention.passed, w.retention.total) for w in weeks] == [(0, 0), (1, 2), (0, 1)]
+    assert weeks[0].retention.rate is None and weeks[1].retention.rate == 0.5
+    earlier = {1: monday - timedelta(days=30), 3: monday - timedelta(days=30)}  # seen before the points begin
+    assert [w.retention.total for w in stats.weekly_retention(points, TODAY, 3, first_day=earlier)] == [1, 2, 2]
+
+
+def test_details_fold_states_and_grades() -> None:
+    states = [State(1, 2.6, 6), State(2, 1.3, 1, 2)]
+    out = stats.details(states, [ReviewPoint(2, d(-1), 1), ReviewPoint(2, d(0), 3)], {2: d(-1)}, TODAY)
+    assert [s.card_id for s in out.hardest] == [2, 1] and len(out.weekly) == stats.RETENTION_WEEKS
+    assert sum(b.count for b in out.ef_bins) == 2 and out.ef_bins[0].count == 1 and out.ef_bins[6].count == 1
+    assert [b.count for b in out.interval_bins][:3] == [1, 1, 0]
+    assert out.weekly[-1].retention == stats.Retention(1, 1)
+
+
+def test_bin_labels() -> None:
+    ef = stats.histogram([], stats.EF_EDGES_CENTI)
+    assert [stats.ef_label(b) for b in (ef[0], ef[-1])] == ["1.30-1.49", "2.70+"]
+    assert [stats.interval_label(b) for b in stats.histogram([], stats.INTERVAL_EDGES)] == [
+        "1 d", "2-6 d", "7-20 d", "21-60 d", "61-180 d", "181+ d"]

@@ -111,9 +111,9 @@ def test_due_cards_most_overdue_first(db: Store) -> None:
         db.record_grade(card_id, 4, at=AT, day=day)
     assert [cid for cid, _ in db.due_cards(DAY)] == [2, 3, 1, 4]
     assert [s.card_id for s in db.card_states([4, 2, 99])] == [2, 4]
-    assert db.new_card_ids([9, 4, 8, 1, 7, 6], limit=3) == [9, 8, 7]
-    assert db.new_card_ids(list(range(1, 2000)), limit=5) == [5, 6, 7, 8, 9]
-    assert db.new_card_ids([1, 2, 3, 4], limit=5) == []
+    assert db.new_card_ids([9, 4, 8, 1, 7, 6], limit=3, today=DAY) == [9, 8, 7]
+    assert db.new_card_ids(list(range(1, 2000)), limit=5, today=DAY) == [5, 6, 7, 8, 9]
+    assert db.new_card_ids([1, 2, 3, 4], limit=5, today=DAY) == []
 
 
 def test_queue_query_uses_the_due_index(db: Store) -> None:
@@ -230,3 +230,65 @@ def test_a_foreign_sqlite_database_is_refused(trainer_home: Path) -> None:
     with pytest.raises(UnknownSchemaError, match="not a trainer progress database"):
         open_store()
     assert path.read_bytes() == original
+
+
+V2_SCHEMA = V1_SCHEMA.replace("PRAGMA user_version = 1;", """
+CREATE INDEX ix_card_state_due ON card_state (due);
+CREATE INDEX ix_review_log_day ON review_log (day);
+CREATE TABLE lab_attempt (
+    id INTEGER NOT NULL, slug VARCHAR NOT NULL, started_at DATETIME NOT NULL, file_sha256 VARCHAR NOT NULL,
+    passed INTEGER NOT NULL, failed INTEGER NOT NULL, errors INTEGER NOT NULL, seconds FLOAT NOT NULL,
+    device VARCHAR NOT NULL, outcome VARCHAR NOT NULL, PRIMARY KEY (id));
+CREATE INDEX ix_lab_attempt_slug ON lab_attempt (slug);
+INSERT INTO lab_attempt VALUES (1, 'kv_cache', '2026-02-01 09:00:00.000000', 'ab', 5, 0, 0, 1.5, 'cpu', 'passed');
+PRAGMA user_version = 2;
+""")
+
+
+def test_upgrade_from_v2_adds_the_card_flags_and_keeps_data(trainer_home: Path, tmp_path: Path) -> None:
+    trainer_home.mkdir(parents=True, exist_ok=True)
+    old = trainer_home / "progress.db"
+    con = sqlite3.connect(old)
+    con.executescript(V2_SCHEMA)
+    con.close()
+    db = open_store()
+    assert db.schema_version() == SCHEMA_VERSION == 3
+    assert [s.card_id for s in db.card_states()] == [7] and len(db.review_logs()) == 1
+    assert [a.outcome for a in db.lab_attempts()] == ["passed"]
+    assert db.card_flags() == [] and db.set_suspended(7, True) == store.CardFlagRecord(7, suspended=True)
+    fresh = Store(tmp_path / "fresh.db")
+    fresh.close()
+    assert schema_of(old) == schema_of(tmp_path / "fresh.db")
+
+
+def test_suspended_cards_never_enter_the_queue(db: Store) -> None:
+    for card_id in (1, 2):
+        db.record_grade(card_id, 4, at=AT, day=DAY - timedelta(days=3))
+    db.set_suspended(2, True)
+    db.set_suspended(5, True)  # a new card
+    for day in (DAY, DAY + timedelta(days=400)):
+        assert [cid for cid, _ in db.due_cards(day)] == [1]
+        assert db.new_card_ids([3, 4, 5, 6], 3, day) == [3, 4, 6]
+    assert db.set_suspended(2, False) is None and db.card_flags() == [store.CardFlagRecord(5, suspended=True)]
+    assert [cid for cid, _ in db.due_cards(DAY)] == [1, 2]
+
+
+def test_buried_cards_come_back_the_next_learning_day(db: Store) -> None:
+    db.record_grade(1, 4, at=AT, day=DAY - timedelta(days=3))
+    db.set_buried(1, DAY)
+    db.set_buried(4, DAY)
+    assert db.due_cards(DAY) == [] and db.new_card_ids([3, 4, 5], 2, DAY) == [3, 5]
+    assert db.held_card_ids(DAY) == {1, 4}
+    tomorrow = DAY + timedelta(days=1)
+    assert [cid for cid, _ in db.due_cards(tomorrow)] == [1] and db.new_card_ids([3, 4, 5], 2, tomorrow) == [3, 4]
+    assert db.held_card_ids(tomorrow) == set()
+    db.set_suspended(4, True)
+    assert db.set_buried(4, None) == store.CardFlagRecord(4, suspended=True)  # unburying keeps the suspension
+    assert db.set_buried(1, None) is None and [f.card_id for f in db.card_flags()] == [4]
+
+
+def test_review_logs_of_one_card(db: Store) -> None:
+    db.record_grade(1, 4, at=AT, day=DAY)
+    db.record_grade(2, 3, at=AT, day=DAY)
+    db.record_grade(1, 5, at=AT + timedelta(days=1), day=DAY + timedelta(days=1))
+    assert [(log.card_id, log.quality) for log in db.review_logs(card_id=1)] == [(1, 4), (1, 5)]

@@ -96,6 +96,8 @@ class ReviewService(Generic[C]):
         self.settings = settings or Settings()
         self._now = now
         self._tz = tz
+        self.extra_new: tuple[date, int] | None = None
+        """(learning day, count): new cards allowed that day beyond `new_per_day` (see `study_more_new`)."""
         self.refresh()
 
     # -- state
@@ -112,15 +114,33 @@ class ReviewService(Generic[C]):
         last_quality: dict[int, int] = {}
         for log in logs:
             last_quality[log.card_id] = log.quality
-        relearning = [cid for cid, q in last_quality.items() if q < RELEARN_BELOW and cid in self._cards]
+        held = self.store.held_card_ids(day)
+        relearning = [
+            cid for cid, q in last_quality.items() if q < RELEARN_BELOW and cid in self._cards and cid not in held
+        ]
         due_on = dict(self.store.due_cards(day))
-        new_limit = max(0, self.settings.new_per_day - len(introduced))
-        unseen = self.store.new_card_ids(self._order, new_limit) if new_limit else []
+        new_limit = max(0, self.settings.new_per_day + self._extra_on(day) - len(introduced))
+        unseen = self.store.new_card_ids(self._order, new_limit, day) if new_limit else []
         queue = build_queue(self._deck, due_on, day, new_limit, unseen=unseen)
         self._queue = queue
         self._session = Session.start(queue, graded_today=last_quality, relearning=relearning)
         self._day = day
         self._done_today = len(logs)
+
+    def _extra_on(self, day: date) -> int:
+        """New cards allowed on `day` beyond `new_per_day`."""
+        return self.extra_new[1] if self.extra_new is not None and self.extra_new[0] == day else 0
+
+    def study_more_new(self, count: int) -> int:
+        """Allow `count` more new cards today beyond `new_per_day` (until the learning day ends); returns how many
+        joined the queue, fewer when the deck runs out of new cards."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"the number of extra new cards is a whole number of at least 1, got {count!r}")
+        self.refresh()  # the queue's new cards, less those already graded
+        before = len(self._queue.new)
+        self.extra_new = (self._day, self._extra_on(self._day) + count)
+        self.refresh()
+        return len(self._queue.new) - before
 
     def _check_day(self) -> None:
         if self.today() != self._day:

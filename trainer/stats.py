@@ -1,11 +1,12 @@
-"""Review and lab statistics folded from plain log rows: streaks, heatmap, retention, forecast (pure)."""
+"""Review and lab statistics folded from plain log rows: streaks, heatmap, retention (30 days and per week), forecast,
+the hardest cards, EF and interval distributions (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import date, timedelta
+from typing import NamedTuple, Protocol, TypeVar
 
 from trainer.catalog import LAB_SLUGS
 from trainer.srs import PASS_QUALITY
@@ -14,6 +15,12 @@ HEATMAP_WEEKS = 12
 FORECAST_DAYS = 14
 RETENTION_DAYS = 30
 SERIES_DAYS = 30
+RETENTION_WEEKS = 8
+HARDEST = 5
+EF_EDGES_CENTI = (130, 150, 170, 190, 210, 230, 250, 270)
+"""Lower bounds of the EF bins, in hundredths: 1.30-1.49, ..., 2.50-2.69, 2.70 and up."""
+INTERVAL_EDGES = (1, 2, 7, 21, 61, 181)
+"""Lower bounds of the interval bins, in days: 1, 2-6, 7-20, 21-60, 61-180, 181 and up."""
 
 
 class ReviewPoint(NamedTuple):
@@ -112,6 +119,20 @@ class Retention:
         return self.passed / self.total if self.total else None
 
 
+def _recalls(points: Iterable[ReviewPoint], first_day: Mapping[int, date] | None) -> Iterator[tuple[date, bool]]:
+    """(day, passed) for each card's first grade of a day on a card first seen on an earlier day."""
+    first_seen: dict[int, date] = dict(first_day or {})
+    counted: set[tuple[int, date]] = set()
+    for p in sorted(points, key=lambda p: p.day):
+        first = first_seen.setdefault(p.card_id, p.day)
+        key = (p.card_id, p.day)
+        if key in counted:
+            continue
+        counted.add(key)
+        if first < p.day:
+            yield p.day, p.quality >= PASS_QUALITY
+
+
 def retention(
     points: Iterable[ReviewPoint],
     today: date,
@@ -125,19 +146,38 @@ def retention(
     of `points` counts, so `points` must then reach back to each card's first sight.
     """
     since = today - timedelta(days=days - 1)
-    first_seen: dict[int, date] = dict(first_day or {})
-    counted: set[tuple[int, date]] = set()
     passed = total = 0
-    for p in sorted(points, key=lambda p: p.day):
-        first = first_seen.setdefault(p.card_id, p.day)
-        key = (p.card_id, p.day)
-        if key in counted:
-            continue
-        counted.add(key)
-        if first < p.day and since <= p.day <= today:
+    for day, ok in _recalls(points, first_day):
+        if since <= day <= today:
             total += 1
-            passed += p.quality >= PASS_QUALITY
+            passed += ok
     return Retention(passed=passed, total=total)
+
+
+@dataclass(frozen=True)
+class WeekRetention:
+    """Retention (as in `retention`) over the calendar week starting on Monday `start`."""
+
+    start: date
+    retention: Retention
+
+
+def weekly_retention(
+    points: Iterable[ReviewPoint],
+    today: date,
+    weeks: int = RETENTION_WEEKS,
+    first_day: Mapping[int, date] | None = None,
+) -> list[WeekRetention]:
+    """Retention in each of the last `weeks` calendar weeks (Monday first), oldest first, the current week last."""
+    this_week = today - timedelta(days=today.weekday())
+    starts = [this_week - timedelta(weeks=w) for w in range(weeks - 1, -1, -1)]
+    tally = {start: [0, 0] for start in starts}
+    for day, ok in _recalls(points, first_day):
+        week = tally.get(day - timedelta(days=day.weekday()))
+        if week is not None and day <= today:
+            week[0] += ok
+            week[1] += 1
+    return [WeekRetention(start, Retention(*tally[start])) for start in starts]
 
 
 def forecast(due_dates: Iterable[date], today: date, days: int = FORECAST_DAYS) -> list[tuple[date, int]]:
@@ -191,4 +231,88 @@ def overview(
         labs_passed=len(passed),
         labs_total=len(LAB_SLUGS),
         reviews_total=sum(per_day.values()),
+    )
+
+
+class Scheduled(Protocol):
+    """A graded card's schedule, as the store's card states give it."""
+
+    @property
+    def card_id(self) -> int: ...
+
+    @property
+    def easiness(self) -> float: ...
+
+    @property
+    def interval(self) -> int: ...
+
+    @property
+    def lapses(self) -> int: ...
+
+
+S = TypeVar("S", bound=Scheduled)
+
+
+def hardest(states: Iterable[S], n: int = HARDEST) -> list[S]:
+    """The `n` hardest graded cards: lowest EF first, then most lapses, then card id."""
+    return sorted(states, key=lambda s: (round(s.easiness * 100), -s.lapses, s.card_id))[:n]
+
+
+@dataclass(frozen=True)
+class Bin:
+    """How many values fall in [low, high); `high` None: no upper bound."""
+
+    low: int
+    high: int | None
+    count: int
+
+
+def ef_label(b: Bin) -> str:
+    """An EF bin (edges in hundredths) as `1.30-1.49`, or `2.70+` when open."""
+    return f"{b.low / 100:.2f}+" if b.high is None else f"{b.low / 100:.2f}-{(b.high - 1) / 100:.2f}"
+
+
+def interval_label(b: Bin) -> str:
+    """An interval bin as `1 d`, `2-6 d`, or `181+ d` when open."""
+    if b.high is None:
+        return f"{b.low}+ d"
+    return f"{b.low} d" if b.high == b.low + 1 else f"{b.low}-{b.high - 1} d"
+
+
+def histogram(values: Iterable[int], edges: Sequence[int]) -> list[Bin]:
+    """Count `values` into the bins that start at each of the increasing `edges` (the last bin is open);
+    values below the first edge count in the first bin."""
+    counts = [0] * len(edges)
+    for value in values:
+        index = max((i for i, edge in enumerate(edges) if value >= edge), default=0)
+        counts[index] += 1
+    highs = [*edges[1:], None]
+    return [Bin(low, high, n) for low, high, n in zip(edges, highs, counts)]
+
+
+@dataclass(frozen=True)
+class Details:
+    """The figures of the stats screen and `trainer stats` beyond the Overview."""
+
+    hardest: list[Scheduled]
+    ef_bins: list[Bin]
+    """EF in hundredths (EF_EDGES_CENTI)."""
+    interval_bins: list[Bin]
+    """Interval in days (INTERVAL_EDGES)."""
+    weekly: list[WeekRetention]
+
+
+def details(
+    states: Sequence[Scheduled],
+    recent: Iterable[ReviewPoint],
+    first_day: Mapping[int, date],
+    today: date,
+    weeks: int = RETENTION_WEEKS,
+) -> Details:
+    """Fold the graded cards' states and the grades of the last `weeks` weeks into Details."""
+    return Details(
+        hardest=hardest(states),
+        ef_bins=histogram((round(s.easiness * 100) for s in states), EF_EDGES_CENTI),
+        interval_bins=histogram((s.interval for s in states), INTERVAL_EDGES),
+        weekly=weekly_retention(recent, today, weeks, first_day),
     )

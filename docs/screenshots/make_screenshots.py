@@ -1,4 +1,4 @@
-"""Regenerate the README screenshots (dashboard, review, lab) from the real deck and a seeded history.
+"""Regenerate the README screenshots (dashboard, review, lab, stats, browser) from the real deck and a seeded history.
 
 Run: .venv/bin/python docs/screenshots/make_screenshots.py  (uses a temporary TRAINER_HOME; runs one real lab check)
 """
@@ -37,7 +37,7 @@ def seed(store, deck, today: date) -> None:  # noqa: ANN001
 
 
 async def main() -> None:
-    """Drive the app and save three SVGs."""
+    """Drive the app and save five SVGs."""
     os.environ["TRAINER_HOME"] = tempfile.mkdtemp(prefix="trainer-shots-")
     from trainer.config import Settings
     from trainer.deck import load_deck
@@ -74,6 +74,9 @@ async def main() -> None:
         await pilot.press("escape", "escape", "s")
         await pilot.pause()
         app.save_screenshot("stats.svg", str(HERE))
+        await pilot.press("escape", "b", "slash", *"attention", "enter")
+        await pilot.pause()
+        app.save_screenshot("browser.svg", str(HERE))
     store.close()
 
 

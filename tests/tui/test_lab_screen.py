@@ -10,7 +10,7 @@ from tui_helpers import run_async, wait_ready
 
 from trainer.labs.registry import find_lab
 from trainer.labs.workspace import workspace_file
-from trainer.tui.screens.confirm import ConfirmScreen
+from trainer.tui.dialogs.confirm import ConfirmScreen
 from trainer.tui.screens.lab import LabScreen
 from trainer.tui.widgets.test_results import TestResults
 

@@ -116,3 +116,53 @@ def test_help(snap_compare, app_factory, store) -> None:  # noqa: ANN001
         await pilot.pause()
 
     assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=help_)
+
+
+def test_browser_search_and_held_cards(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    seeded.set_suspended(2, True)
+    seeded.set_buried(4, NOW.date())
+
+    async def search(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("b", "slash", *"attention", "enter", "down")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=search)
+
+
+def test_history(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def history(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("b", "h")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=history)
+
+
+def test_tag_dialog_80x24(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def tags(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("b", "t", "down")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=(80, 24), run_before=tags)
+
+
+def test_more_new_dialog(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def more(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=more)
+
+
+def test_stats_hardest_cards_and_distributions(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
+    async def stats(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        pilot.app.screen.query_one("#hardest").scroll_visible(top=True, animate=False)
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=stats)

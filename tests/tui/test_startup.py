@@ -75,8 +75,12 @@ FIGURES_SCRIPT = textwrap.dedent(
     async def main():
         app = tui.make_app()
         async with app.run_test(size=(100, 32)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            for _ in range(400):  # the store opens on a worker started after the first frame: wait for it
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if app.backend.writable:
+                    break
+                await asyncio.sleep(0.05)
 
     asyncio.run(main())
     print(json.dumps(seen))
@@ -143,6 +147,25 @@ async def test_the_review_opens_on_the_snapshot_and_a_grade_waits_for_the_store(
         await wait_ready(app, pilot)
         await pilot.pause()
         assert app.backend.writable and logged_grades() == 1 and app.screen.card != first
+
+
+@run_async
+async def test_more_new_cards_asked_for_on_the_snapshot_stay_once_the_store_opens(
+    trainer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store(db_path()).close()
+    release = hold_the_store(monkeypatch)
+    app = make_app(deck=fixed_deck(), settings=Settings(new_per_day=1, language="en"), clock=Clock(), tz=timezone.utc)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert not app.backend.writable and app.backend.review.summary().new == 1
+        await pilot.press("n", "ctrl+u", "2", "enter")
+        await pilot.pause()
+        assert app.backend.review.summary().new == 3
+        release.set()
+        await wait_ready(app, pilot)
+        assert app.backend.writable and app.backend.review.summary().new == 3
+        assert app.screen.query_one("#new-count").value == "3"
 
 
 @run_async

@@ -146,6 +146,7 @@ def due() -> None:
 def review(
     plain: bool = typer.Option(False, "--plain", help="Line-based review in the terminal (works through a pipe)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Card language: zh or en (default: config)."),
+    new: int = typer.Option(0, "--new", min=0, help="Study N more new cards today, beyond new_per_day."),
 ) -> None:
     """Review today's cards. With --plain: question, Enter shows the answer, 0-5 grades, u undoes, q quits."""
     settings = _settings()
@@ -155,6 +156,9 @@ def review(
     if not plain:
         typer.echo("The full-screen review opens with `trainer`; use `trainer review --plain` here.")
     service = _service(settings)
+    if new:
+        added = service.study_more_new(new)
+        typer.echo(f"{added} more new card(s) today" + ("" if added == new else " (no other new card is left)") + ".")
     run_plain(service, _stdin_lines(), typer.echo, language)
 
 

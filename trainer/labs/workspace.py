@@ -44,7 +44,7 @@ def _hints_path() -> Path:
     return trainer_home() / "hints.json"
 
 
-def _hints_state() -> dict[str, int]:
+def hints_state() -> dict[str, int]:
     """{slug: hints shown} from hints.json; a missing or damaged file counts as nothing shown."""
     try:
         data = json.loads(_hints_path().read_text(encoding="utf-8"))
@@ -55,7 +55,7 @@ def _hints_state() -> dict[str, int]:
 
 def hints_shown(slug: str) -> int:
     """How many of lab `slug`'s hints the learner has seen."""
-    return _hints_state().get(slug, 0)
+    return hints_state().get(slug, 0)
 
 
 def next_hint(lab: Lab) -> tuple[int, int, str]:
@@ -63,11 +63,16 @@ def next_hint(lab: Lab) -> tuple[int, int, str]:
     hints = lab.hints()
     if not hints:
         return 0, 0, ""
-    state = _hints_state()
+    state = hints_state()
     number = min(state.get(lab.slug, 0) + 1, len(hints))
     state[lab.slug] = number
-    _hints_path().write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    save_hints(state)
     return number, len(hints), hints[number - 1]
+
+
+def save_hints(state: dict[str, int]) -> None:
+    """Write hints.json ({slug: hints shown})."""
+    _hints_path().write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def record_attempt(result: CheckResult, store: Any = None) -> None:

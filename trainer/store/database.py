@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timezone
@@ -16,9 +16,9 @@ from sqlmodel import Field, SQLModel
 
 from trainer.paths import db_path
 from trainer.srs import SM2State, START_EF_CENTI, due_date, sm2_step, validate_quality
-from trainer.store import reads
+from trainer.store import reads, transfer
 from trainer.store.reads import BUSY_TIMEOUT_MS, SCHEMA_VERSION
-from trainer.store.records import CardStateRecord, LabAttemptRecord, ReviewLogRecord, UndoRecord
+from trainer.store.records import CardFlagRecord, CardStateRecord, LabAttemptRecord, ReviewLogRecord, UndoRecord
 
 # --------------------------------------------------------------------------- errors
 
@@ -97,9 +97,20 @@ class LabAttemptRow(SQLModel, table=True):
     outcome: str
 
 
+class CardFlagRow(SQLModel, table=True):
+    """A card held out of the queue: suspended until released, or buried for the rest of a learning day. A card
+    with no row is neither (a new card never has a card_state row, so the flags live apart)."""
+
+    __tablename__ = "card_flag"
+    card_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    suspended: bool = False
+    buried_on: date | None = None
+
+
 _CS = CardStateRow.__table__
 _LOG = ReviewLogRow.__table__
 _LAB = LabAttemptRow.__table__
+_FLAG = CardFlagRow.__table__
 
 
 def _to_db_time(moment: datetime) -> datetime:
@@ -132,7 +143,12 @@ def _upgrade_1_to_2(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
-UPGRADES = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(conn: Connection) -> None:
+    """v3: the card_flag table (suspended and buried cards)."""
+    _FLAG.create(conn, checkfirst=True)
+
+
+UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 """UPGRADES[v] turns a version-v database into version v+1."""
 
 
@@ -163,7 +179,7 @@ def _migrate(conn: Connection, path: Path) -> None:
     """Create a fresh schema or upgrade an old one, inside the caller's write transaction."""
     version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
     if version == 0:
-        SQLModel.metadata.create_all(conn, tables=[_CS, _LOG, _LAB])
+        SQLModel.metadata.create_all(conn, tables=[_CS, _LOG, _LAB, _FLAG])
     elif version > SCHEMA_VERSION:
         raise NewerSchemaError(f"{path} has schema version {version}; upgrade trainer to use it.")
     else:
@@ -347,6 +363,51 @@ class Store(reads.Reader):
         with self._write() as conn:
             new_id = conn.execute(insert(_LAB).values(**values)).inserted_primary_key[0]
             return reads.lab_attempt(_driver(conn), new_id)
+
+
+    # -- export and import (trainer.store.transfer)
+
+    def export_tables(self) -> dict[str, transfer.Rows]:
+        """Every row of every exported table, as stored, in one read transaction."""
+        with self._read() as db:
+            return transfer.dump(db)
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows in each exported table."""
+        with self._read() as db:
+            return transfer.counts(db)
+
+    def import_tables(
+        self, data: Mapping[str, object], *, merge: bool, known: Mapping[str, Collection[object]]
+    ) -> dict[str, int]:
+        """Check `data` (see transfer.check), then write it in one transaction; rows written per table. Without
+        `merge` the tables must be empty. RowError, with nothing written, when a row or the home is not right."""
+        with self._write() as conn:
+            db = _driver(conn)
+            transfer.check(db, data, known)
+            if not merge and any(transfer.counts(db).values()):
+                raise transfer.RowError(f"{self.path} already holds progress")
+            return transfer.load(db, data, merge)  # type: ignore[arg-type] - checked above
+
+    def set_suspended(self, card_id: int, suspended: bool) -> CardFlagRecord | None:
+        """Suspend a card (it leaves every queue until released) or release it; returns its flags now."""
+        return self._set_flags(card_id, suspended=suspended)
+
+    def set_buried(self, card_id: int, day: date | None) -> CardFlagRecord | None:
+        """Bury a card for the rest of learning day `day` (it comes back the next one), or unbury it (None)."""
+        return self._set_flags(card_id, buried_on=day)
+
+    def _set_flags(self, card_id: int, **change: object) -> CardFlagRecord | None:
+        """Change some of a card's flags in one transaction; a card left neither suspended nor buried has no row."""
+        with self._write() as conn:
+            old = reads.card_flags(_driver(conn), card_id)
+            flags = replace(old[0] if old else CardFlagRecord(card_id), **change)
+            conn.execute(delete(_FLAG).where(_FLAG.c.card_id == card_id))
+            if flags.suspended or flags.buried_on is not None:
+                values = {"card_id": card_id, "suspended": flags.suspended, "buried_on": flags.buried_on}
+                conn.execute(insert(_FLAG).values(**values))
+                return flags
+        return None
 
 
 # --------------------------------------------------------------------------- one store per path per process

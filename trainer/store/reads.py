@@ -15,14 +15,22 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from trainer.store.records import CardStateRecord, LabAttemptRecord, ReviewHistory, ReviewLogRecord
+from trainer.store.records import (
+    CardFlagRecord,
+    CardStateRecord,
+    LabAttemptRecord,
+    ReviewHistory,
+    ReviewLogRecord,
+)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The `PRAGMA user_version` these reads (and the Store's writes) are written for."""
 BUSY_TIMEOUT_MS = 30_000
 SNAPSHOT_TIMEOUT_S = 0.25
 """A snapshot never waits long for a lock: the Store, opened next, waits (and explains) instead."""
 
+_HELD = "SELECT card_id FROM card_flag WHERE suspended = 1 OR buried_on >= ?"
+"""The cards held out of the queue on a learning day (its one parameter)."""
 _STATE_COLUMNS = ("ef_centi", "repetitions", "interval", "due", "lapses", "last_review")
 
 
@@ -108,15 +116,18 @@ def card_states(db: sqlite3.Connection, card_ids: Iterable[int] | None = None) -
 
 
 def due_cards(db: sqlite3.Connection, today: date) -> list[tuple[int, date]]:
-    """(card id, due day) of the cards due on or before `today`, most overdue first (uses the due index)."""
+    """(card id, due day) of the cards due on or before `today`, most overdue first (uses the due index); suspended
+    cards and cards buried on or after `today` are left out."""
     rows = db.execute(
-        "SELECT card_id, due FROM card_state WHERE due <= ? ORDER BY due, card_id", (today.isoformat(),)
+        f"SELECT card_id, due FROM card_state WHERE due <= ? AND card_id NOT IN ({_HELD}) ORDER BY due, card_id",
+        (today.isoformat(), today.isoformat()),
     ).fetchall()
     return [(cid, date.fromisoformat(due)) for cid, due in rows]
 
 
-def new_card_ids(db: sqlite3.Connection, deck_ids: Sequence[int], limit: int) -> list[int]:
-    """The first `limit` of `deck_ids` (kept in order) that have no state yet, i.e. are new.
+def new_card_ids(db: sqlite3.Connection, deck_ids: Sequence[int], limit: int, today: date) -> list[int]:
+    """The first `limit` of `deck_ids` (kept in order) that have no state yet, i.e. are new, and are not held on
+    learning day `today` (suspended, or buried on or after it).
 
     Looks the ids up in growing chunks, so a deck of 100,000 cards costs one small query when new cards
     are near the front.
@@ -129,21 +140,42 @@ def new_card_ids(db: sqlite3.Connection, deck_ids: Sequence[int], limit: int) ->
             cid
             for (cid,) in db.execute(
                 "SELECT j.value FROM json_each(?) AS j WHERE NOT EXISTS "
-                "(SELECT 1 FROM card_state AS c WHERE c.card_id = j.value) ORDER BY j.key LIMIT ?",
-                (chunk, limit - len(found)),
+                "(SELECT 1 FROM card_state AS c WHERE c.card_id = j.value) "
+                f"AND j.value NOT IN ({_HELD}) ORDER BY j.key LIMIT ?",
+                (chunk, today.isoformat(), limit - len(found)),
             )
         ]
         start, size = start + size, min(size * 4, 32768)
     return found
 
 
+def held_card_ids(db: sqlite3.Connection, today: date) -> set[int]:
+    """Cards held out of the queue on learning day `today`: suspended, or buried on or after it."""
+    return {cid for (cid,) in db.execute(_HELD, (today.isoformat(),))}
+
+
+def card_flags(db: sqlite3.Connection, card_id: int | None = None) -> list[CardFlagRecord]:
+    """The flags of every card suspended or buried (or of `card_id` alone), by card id."""
+    sql = "SELECT card_id, suspended, buried_on FROM card_flag"
+    rows = db.execute(sql + " ORDER BY card_id" if card_id is None else sql + " WHERE card_id = ?",
+                      () if card_id is None else (card_id,)).fetchall()
+    return [CardFlagRecord(cid, bool(s), None if b is None else date.fromisoformat(b)) for cid, s, b in rows]
+
+
 def review_logs(
-    db: sqlite3.Connection, since_day: date | None = None, day: date | None = None, include_undone: bool = False
+    db: sqlite3.Connection,
+    since_day: date | None = None,
+    day: date | None = None,
+    include_undone: bool = False,
+    card_id: int | None = None,
 ) -> list[ReviewLogRecord]:
-    """Review log rows in order; by default without undone rows. `day` picks one learning day."""
+    """Review log rows in order; by default without undone rows. `day` picks one learning day, `card_id` one card."""
     where, params = [], []
     if not include_undone:
         where.append("undone = 0")
+    if card_id is not None:
+        where.append("card_id = ?")
+        params.append(card_id)
     if since_day is not None:
         where.append("day >= ?")
         params.append(since_day.isoformat())
@@ -265,17 +297,32 @@ class Reader:
         with self._read() as db:
             return due_cards(db, today)
 
-    def new_card_ids(self, deck_ids: Sequence[int], limit: int) -> list[int]:
-        """The first `limit` of `deck_ids` (kept in order) that are new."""
+    def new_card_ids(self, deck_ids: Sequence[int], limit: int, today: date) -> list[int]:
+        """The first `limit` of `deck_ids` (kept in order) that are new and not held on `today`."""
         with self._read() as db:
-            return new_card_ids(db, deck_ids, limit)
+            return new_card_ids(db, deck_ids, limit, today)
+
+    def held_card_ids(self, today: date) -> set[int]:
+        """Cards held out of the queue on `today`: suspended, or buried on or after it."""
+        with self._read() as db:
+            return held_card_ids(db, today)
+
+    def card_flags(self, card_id: int | None = None) -> list[CardFlagRecord]:
+        """The flags of every card suspended or buried (or of `card_id` alone), by card id."""
+        with self._read() as db:
+            return card_flags(db, card_id)
 
     def review_logs(
-        self, since_day: date | None = None, day: date | None = None, include_undone: bool = False
+        self,
+        since_day: date | None = None,
+        day: date | None = None,
+        include_undone: bool = False,
+        card_id: int | None = None,
     ) -> list[ReviewLogRecord]:
-        """Review log rows in order; by default without undone rows. `day` picks one learning day."""
+        """Review log rows in order; by default without undone rows. `day` picks one learning day, `card_id` one
+        card."""
         with self._read() as db:
-            return review_logs(db, since_day, day, include_undone)
+            return review_logs(db, since_day, day, include_undone, card_id)
 
     def review_history(self, since: date) -> ReviewHistory:
         """Grades per day, each card's first day, and the grades from `since` on (undone ones left out)."""
@@ -343,12 +390,24 @@ class EmptySnapshot(Reader):
         """Nothing is due."""
         return []
 
-    def new_card_ids(self, deck_ids: Sequence[int], limit: int) -> list[int]:
+    def new_card_ids(self, deck_ids: Sequence[int], limit: int, today: date) -> list[int]:
         """Every card is new: the first `limit`."""
         return list(deck_ids[:limit])
 
+    def held_card_ids(self, today: date) -> set[int]:
+        """No card is held."""
+        return set()
+
+    def card_flags(self, card_id: int | None = None) -> list[CardFlagRecord]:
+        """No card is suspended or buried."""
+        return []
+
     def review_logs(
-        self, since_day: date | None = None, day: date | None = None, include_undone: bool = False
+        self,
+        since_day: date | None = None,
+        day: date | None = None,
+        include_undone: bool = False,
+        card_id: int | None = None,
     ) -> list[ReviewLogRecord]:
         """No grade yet."""
         return []

@@ -79,3 +79,16 @@ class ReviewHistory:
     per_day: dict[date, int]
     first_day: dict[int, date]
     recent: list[tuple[int, date, int]]
+
+
+@dataclass(frozen=True)
+class CardFlagRecord:
+    """A card held out of the queue: suspended (until released) or buried on a learning day (until the next)."""
+
+    card_id: int
+    suspended: bool = False
+    buried_on: date | None = None
+
+    def held_on(self, day: date) -> bool:
+        """Whether the card stays out of the queue on learning day `day`."""
+        return self.suspended or (self.buried_on is not None and self.buried_on >= day)

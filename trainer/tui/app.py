@@ -17,7 +17,7 @@ from trainer.tui.backend import Backend, Clock, Opened
 from trainer.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
-    from trainer.deck import Deck  # YAML: read on the loading thread, not before the first frame
+    from trainer.deck import Card, Deck  # YAML: read on the loading thread, not before the first frame
     from trainer.store.database import Store
 
 
@@ -100,6 +100,72 @@ class TrainerApp(App[None]):
             self._waiting = screen
             self.notify("Opening your progress database…", timeout=2)
 
+    # -- navigation: screens never import one another; each asks the app for the next one (imported here, when
+    # first opened, so the start-up path loads the dashboard alone)
+
+    def open_review(self) -> None:
+        """Open today's review."""
+        from trainer.tui.screens.review import ReviewScreen
+
+        self.open_screen(ReviewScreen())
+
+    def open_browser(self) -> None:
+        """Open the card browser."""
+        from trainer.tui.screens.browser import BrowserScreen
+
+        self.open_screen(BrowserScreen())
+
+    def open_card(self, card: Card) -> None:
+        """Open one card, question and answer."""
+        from trainer.tui.screens.card import CardScreen
+
+        self.open_screen(CardScreen(card))
+
+    def open_history(self, card: Card) -> None:
+        """Open one card's history: every grade with its day, interval and EF."""
+        from trainer.tui.screens.history import HistoryScreen
+
+        self.open_screen(HistoryScreen(card))
+
+    def open_labs(self) -> None:
+        """Open the lab list."""
+        from trainer.tui.screens.labs import LabsScreen
+
+        self.open_screen(LabsScreen())
+
+    def open_lab(self, slug: str) -> None:
+        """Open one lab."""
+        from trainer.tui.screens.lab import LabScreen
+
+        self.open_screen(LabScreen(slug))
+
+    def open_stats(self) -> None:
+        """Open the statistics."""
+        from trainer.tui.screens.stats import StatsScreen
+
+        self.open_screen(StatsScreen())
+
+    def ask_more_new(self) -> None:
+        """Ask how many more new cards to study today, then add them to today's queue."""
+        from trainer.tui.dialogs.more_new import MoreNewDialog
+
+        if self.closing:
+            return
+        if not self.backend.ready:
+            self.notify("Opening your progress database…", timeout=2)
+            return
+        self.push_screen(MoreNewDialog(self.backend.settings.new_per_day or 5), self._study_more_new)
+
+    def _study_more_new(self, count: int | None) -> None:
+        if not count:
+            return
+        added = self.backend.study_more_new(count)
+        if added:
+            self.notify(f"{added} more new card(s) in today's review.", timeout=3)
+        else:
+            self.notify("No new card is left: every card has been seen.", timeout=3)
+        self.data_changed()
+
     async def wait_for_store(self) -> bool:
         """Wait until the writable store is open (it opens within a second of the start); False, with the
         reason shown, when it cannot open. Grades, undos and lab attempts call this before writing."""
@@ -115,7 +181,7 @@ class TrainerApp(App[None]):
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""
-        from trainer.tui.screens.help import HelpScreen
+        from trainer.tui.dialogs.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen) and not self.closing:
             self.push_screen(HelpScreen(self.screen))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer import stats
+from trainer import figures, stats
 from trainer.catalog import LAB_SLUGS
 from trainer.config import Settings, load_settings
 from trainer.srs import learning_day
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from trainer.review import ReviewService
     from trainer.store.database import Store
     from trainer.store.reads import Reader
+    from trainer.store.records import ReviewLogRecord
 
 Clock = Callable[[], datetime]
 
@@ -35,7 +36,7 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class CardRow:
-    """One line of the browser: a card, its schedule (None fields when new) and its lab status."""
+    """One line of the browser: a card, its schedule (None fields when new), its lab status, whether it is held."""
 
     card: Card
     easiness: float | None
@@ -43,6 +44,9 @@ class CardRow:
     due: date | None
     lapses: int
     lab_status: str
+    suspended: bool = False
+    buried: bool = False
+    """Buried for the rest of today."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,13 @@ class Backend:
         return ReviewService(self.deck.cards, store, self.settings, now=self.clock, tz=self.tz)
 
     def use(self, opened: Opened) -> None:
-        """Install a store and its review service (UI thread); a snapshot replaced by the store is closed."""
-        replaced = self.store
+        """Install a store and its review service (UI thread); a snapshot replaced by the store is closed. Extra new
+        cards allowed today carry over to the new service."""
+        replaced, previous = self.store, self.review
         self.store, self.review = opened.store, opened.review
+        if previous is not None and previous.extra_new is not None and opened.review.extra_new is None:
+            opened.review.extra_new = previous.extra_new
+            opened.review.refresh()
         if replaced is not None and replaced is not opened.store and not replaced.writable:
             replaced.close()
 
@@ -137,18 +145,16 @@ class Backend:
 
     def overview(self) -> stats.Overview:
         """Streaks, heatmap, retention, forecast and labs passed, from the store."""
-        today = self.today()
-        history = self.store.review_history(since=today - timedelta(days=stats.RETENTION_DAYS - 1))
-        recent = [stats.ReviewPoint(*grade) for grade in history.recent]
-        due_dates = [s.due for s in self.store.card_states()]
-        return stats.overview(history.per_day, history.first_day, recent, due_dates, self.passed_labs(), today)
+        return figures.overview(self.store, self.today())
 
-    def passed_labs(self) -> frozenset[str]:
-        """Slugs of the labs passed at least once."""
-        return stats.labs_passed(self.store.lab_attempts())
+    def figures(self) -> tuple[stats.Overview, stats.Details]:
+        """The overview and the details of the stats screen (hardest cards, EF and interval distributions)."""
+        return figures.figures(self.store, self.today())
 
     def card_rows(self) -> list[CardRow]:
-        """Every card with its schedule and lab status, for the browser."""
+        """Every card with its schedule, lab status and flags, for the browser."""
+        today = self.today()
+        flags = {f.card_id: f for f in self.store.card_flags()}
         states = {s.card_id: s for s in self.store.card_states()}
         attempts = self.store.lab_attempts()
         passed = stats.labs_passed(attempts)
@@ -156,6 +162,7 @@ class Backend:
         rows = []
         for card in self.deck.cards:
             state = states.get(card.id)
+            flag = flags.get(card.id)
             if card.lab in passed:
                 status = "passed"
             elif card.lab in tried:
@@ -170,9 +177,36 @@ class Backend:
                     due=state.due if state else None,
                     lapses=state.lapses if state else 0,
                     lab_status=status,
+                    suspended=flag is not None and flag.suspended,
+                    buried=flag is not None and flag.buried_on is not None and flag.buried_on >= today,
                 )
             )
         return rows
+
+    # -- actions on cards (the caller waits until `writable`)
+
+    def set_suspended(self, card_id: int, suspended: bool) -> None:
+        """Suspend a card (it leaves every queue) or release it; today's queue follows."""
+        self._writer().set_suspended(card_id, suspended)
+        self.review.refresh()
+
+    def set_buried(self, card_id: int, buried: bool) -> None:
+        """Bury a card for the rest of today (it comes back tomorrow) or unbury it; today's queue follows."""
+        self._writer().set_buried(card_id, self.today() if buried else None)
+        self.review.refresh()
+
+    def study_more_new(self, count: int) -> int:
+        """Allow `count` more new cards today; how many joined the queue (fewer when the deck runs out)."""
+        return self.review.study_more_new(count)
+
+    def card_history(self, card_id: int) -> list[ReviewLogRecord]:
+        """Every grade of one card (undone ones left out), oldest first."""
+        return self.store.review_logs(card_id=card_id)
+
+    def _writer(self) -> Store:
+        if not self.writable:
+            raise RuntimeError("the progress database is still opening: nothing can be saved yet")
+        return self.store  # type: ignore[return-value] - the one writable Reader is the Store
 
     # -- labs
 

@@ -1,4 +1,4 @@
-"""The card browser: every card with its easiness, interval, due day, lapses and lab status."""
+"""The card browser: search both languages, filter by tag, suspend and bury, and each card's history a key away."""
 
 from __future__ import annotations
 
@@ -7,63 +7,94 @@ from datetime import date
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Input, Static
 
+from trainer.card_search import matches, tag_counts
 from trainer.tui.backend import CardRow
+from trainer.tui.dialogs.tags import ALL, TagDialog
+from trainer.tui.labels import LAB_STYLES
 from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
-LAB_STYLES = {"passed": "green", "tried": "red", "to do": "yellow", "n/a": "dim"}
-
 
 def due_cell(row: CardRow, today: date) -> Text:
-    """The due day, yellow when due now."""
+    """The due day, yellow when due now; a held card says so instead."""
+    if row.suspended:
+        return Text("suspended", style="magenta")
+    if row.buried:
+        return Text("buried", style="blue")
     if row.due is None:
         return Text("new", style="bold")
     return Text(row.due.isoformat(), style="yellow" if row.due <= today else "")
 
 
 class BrowserScreen(Screen[None]):
-    """A table of all cards; enter opens one."""
+    """A table of the cards that match the search and the tag; enter opens one."""
 
     CSS_PATH = "browser.tcss"
     BINDINGS = [
-        Binding("enter", "open_card", "open", id="browser.open", tooltip="Show the selected card"),
+        Binding("enter", "open_card", "open", id="browser.open", priority=True,
+                tooltip="Show the selected card (in the search field: back to the table)"),
+        Binding("slash", "search", "search", id="browser.search", tooltip="Search the cards' text, zh and en"),
+        Binding("t", "pick_tag", "tag", id="browser.tag", tooltip="Show only the cards with one tag"),
+        Binding("s", "suspend", "suspend", id="browser.suspend",
+                tooltip="Suspend the card: it leaves every review until you press s again"),
+        Binding("b", "bury", "bury", id="browser.bury",
+                tooltip="Bury the card: it leaves today's review, back tomorrow"),
+        Binding("h", "history", "history", id="browser.history", tooltip="Every grade of the card"),
         Binding("z", "toggle_lang", "zh/en", id="browser.lang", tooltip="Switch the title language"),
-        Binding("escape", "back", "back", id="browser.back", tooltip="Back to the dashboard"),
+        Binding("escape", "back", "back", id="browser.back", tooltip="Leave the search, else back to the dashboard"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.tag: str | None = None
+        """The tag filter; None: every card."""
+
     def compose(self) -> ComposeResult:
-        """Title bar, table, footer."""
+        """Title bar, search field and filter line, table, footer."""
         yield TitleBar()
+        with Horizontal(id="browser-filters"):
+            yield Input(placeholder="/ search zh and en text", id="search", compact=True)
+            yield Static(id="browser-count", classes="muted")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        """Fill the table."""
+        """Columns; the table has the focus."""
         table = self.query_one(DataTable)
         table.add_column("#", key="id")
         table.add_column("title", key="title", width=30)
         for key in ("EF", "interval", "due", "lapses", "lab"):
             table.add_column(key, key=key)
+        table.focus()
 
     def on_screen_resume(self) -> None:
         """Draw the rows when first shown, and again on return: states change while a card or lab is open."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Rebuild the rows, keeping the cursor."""
+        """Rebuild the rows that match the search and the tag, keeping the cursor."""
         backend = self.app.backend
         today = backend.today()
+        query = self.query_one("#search", Input).value
         rows = backend.card_rows()
-        refill(self.query_one(DataTable), ((self._cells(row, today), str(row.card.id)) for row in rows))
+        shown = [row for row in rows if matches(row.card, query, self.tag)]
+        refill(self.query_one(DataTable), ((self._cells(row, today), str(row.card.id)) for row in shown))
+        held = sum(row.suspended for row in rows), sum(row.buried for row in rows)
+        parts = [f"{len(shown)}/{len(rows)} cards", f"tag: {self.tag or 'any'}"]
+        parts += [f"{held[0]} suspended"] if held[0] else []
+        parts += [f"{held[1]} buried"] if held[1] else []
+        self.query_one("#browser-count", Static).update(" · ".join(parts))
 
     def _cells(self, row: CardRow, today: date) -> tuple[object, ...]:
-        """One card's line: id, title, EF, interval, due, lapses, lab status."""
+        """One card's line: id, title, EF, interval, due (or held), lapses, lab status."""
+        dim = "dim" if row.suspended or row.buried else ""
         return (
-            Text(str(row.card.id), justify="right"),
-            row.card.title(self.app.backend.lang),
+            Text(str(row.card.id), justify="right", style=dim),
+            Text(row.card.title(self.app.backend.lang), style=dim),
             "-" if row.easiness is None else f"{row.easiness:.2f}",
             "-" if row.interval is None else f"{row.interval}d",
             due_cell(row, today),
@@ -71,22 +102,78 @@ class BrowserScreen(Screen[None]):
             Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, "")),
         )
 
+    def _selected(self) -> CardRow | None:
+        """The row under the cursor, read fresh from the backend."""
+        key = cursor_key(self.query_one(DataTable))
+        if key is None:
+            return None
+        return next((row for row in self.app.backend.card_rows() if row.card.id == int(key)), None)
+
+    # -- search and filter
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Filter as the search text changes."""
+        self.refresh_data()
+
+    def action_search(self) -> None:
+        """Put the cursor in the search field."""
+        self.query_one("#search", Input).focus()
+
+    def action_pick_tag(self) -> None:
+        """Choose the tag filter from the deck's tags."""
+        cards = self.app.backend.deck.cards
+        self.app.push_screen(TagDialog(tag_counts(cards), len(cards), self.tag or ALL), self._use_tag)
+
+    def _use_tag(self, tag: str | None) -> None:
+        if tag is not None:
+            self.tag = tag or None
+            self.refresh_data()
+
+    # -- actions on the selected card
+
+    async def action_suspend(self) -> None:
+        """Suspend the selected card, or release it."""
+        row = self._selected()
+        if row is None or not await self.app.wait_for_store():
+            return
+        self.app.backend.set_suspended(row.card.id, not row.suspended)
+        self.notify(f"Card {row.card.id} " + ("released: back in the review when due." if row.suspended else
+                                              "suspended: out of every review until you press s again."), timeout=3)
+        self.app.data_changed()
+
+    async def action_bury(self) -> None:
+        """Bury the selected card until tomorrow, or unbury it."""
+        row = self._selected()
+        if row is None or not await self.app.wait_for_store():
+            return
+        self.app.backend.set_buried(row.card.id, not row.buried)
+        self.notify(f"Card {row.card.id} " + ("unburied: back in today's review if due." if row.buried else
+                                              "buried: out of today's review, back tomorrow."), timeout=3)
+        self.app.data_changed()
+
+    def action_history(self) -> None:
+        """Open the selected card's history."""
+        row = self._selected()
+        if row is not None:
+            self.app.open_history(row.card)
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens the card."""
         self._open(int(event.row_key.value))
 
     def action_open_card(self) -> None:
-        """Open the card under the cursor."""
+        """Open the card under the cursor; from the search field, go back to the table."""
+        if self.query_one("#search", Input).has_focus:
+            self.query_one(DataTable).focus()
+            return
         key = cursor_key(self.query_one(DataTable))
         if key is not None:
             self._open(int(key))
 
     def _open(self, card_id: int) -> None:
-        from trainer.tui.screens.card import CardScreen
-
         card = self.app.backend.deck.by_id(card_id)
         if card is not None:
-            self.app.open_screen(CardScreen(card))
+            self.app.open_card(card)
 
     def action_toggle_lang(self) -> None:
         """Switch the title language."""
@@ -94,5 +181,9 @@ class BrowserScreen(Screen[None]):
         self.refresh_data()
 
     def action_back(self) -> None:
-        """Back to the dashboard."""
-        self.app.pop_screen()
+        """Leave the search field; from the table, back to the dashboard."""
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.query_one(DataTable).focus()
+        else:
+            self.app.pop_screen()

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from trainer.deck import Card
-from trainer.tui.screens.review import HEADINGS
+from trainer.tui.labels import HEADINGS
 from trainer.tui.widgets.title_bar import TitleBar
 
 
@@ -60,9 +60,7 @@ class CardScreen(Screen[None]):
 
     def action_open_lab(self) -> None:
         """Open the card's lab."""
-        from trainer.tui.screens.lab import LabScreen
-
-        self.app.open_screen(LabScreen(self.card.lab))
+        self.app.open_lab(self.card.lab)
 
     def action_back(self) -> None:
         """Back."""

@@ -19,6 +19,8 @@ class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("r", "review", "review", id="dashboard.review", tooltip="Review today's due and new cards"),
+        Binding("n", "more_new", "more new", id="dashboard.more_new",
+                tooltip="Study more new cards today, beyond new_per_day"),
         Binding("b", "browse", "browser", id="dashboard.browser", tooltip="All cards with their schedule"),
         Binding("l", "labs", "labs", id="dashboard.labs", tooltip="The twenty coding labs"),
         Binding("s", "stats", "stats", id="dashboard.stats", tooltip="Reviews per day, retention, forecast"),
@@ -66,27 +68,23 @@ class DashboardScreen(Screen[None]):
 
     def action_review(self) -> None:
         """Open today's review."""
-        from trainer.tui.screens.review import ReviewScreen
+        self.app.open_review()
 
-        self.app.open_screen(ReviewScreen())
+    def action_more_new(self) -> None:
+        """Ask how many more new cards to study today."""
+        self.app.ask_more_new()
 
     def action_browse(self) -> None:
         """Open the card browser."""
-        from trainer.tui.screens.browser import BrowserScreen
-
-        self.app.open_screen(BrowserScreen())
+        self.app.open_browser()
 
     def action_labs(self) -> None:
         """Open the lab list."""
-        from trainer.tui.screens.labs import LabsScreen
-
-        self.app.open_screen(LabsScreen())
+        self.app.open_labs()
 
     def action_stats(self) -> None:
         """Open the statistics."""
-        from trainer.tui.screens.stats import StatsScreen
-
-        self.app.open_screen(StatsScreen())
+        self.app.open_stats()
 
     async def action_quit(self) -> None:
         """Leave the app."""

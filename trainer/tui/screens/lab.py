@@ -16,7 +16,7 @@ from textual.widgets import Footer, Markdown, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from trainer.labs.registry import Lab
-from trainer.tui.screens.confirm import ConfirmScreen
+from trainer.tui.dialogs.confirm import ConfirmScreen
 from trainer.tui.widgets.test_results import TestResults
 from trainer.tui.widgets.title_bar import TitleBar
 

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from trainer.tui.backend import CardRow
-from trainer.tui.screens.browser import LAB_STYLES
+from trainer.tui.labels import LAB_STYLES
 from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
@@ -74,9 +74,7 @@ class LabsScreen(Screen[None]):
             self._open(key)
 
     def _open(self, slug: str) -> None:
-        from trainer.tui.screens.lab import LabScreen
-
-        self.app.open_screen(LabScreen(slug))
+        self.app.open_lab(slug)
 
     def action_back(self) -> None:
         """Back."""

@@ -12,11 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from trainer.deck import Card
+from trainer.tui.labels import HEADINGS
 from trainer.tui.widgets.grade_bar import GRADES, GradeBar
 from trainer.tui.widgets.title_bar import TitleBar
-
-HEADINGS = {"zh": ("问题", "答案"), "en": ("Question", "Answer")}
-
 
 class ReviewScreen(Screen[None]):
     """One card at a time; a grade commits at once and the next card appears."""
@@ -30,6 +28,7 @@ class ReviewScreen(Screen[None]):
             for q, meaning, _ in GRADES
         ),
         Binding("u", "undo", "undo", id="review.undo", tooltip="Undo the last grade"),
+        Binding("n", "more_new", "more new", id="review.more_new", tooltip="Study more new cards today"),
         Binding("o", "open_lab", "lab", id="review.lab", tooltip="Open this card's coding lab"),
         Binding("z", "toggle_lang", "zh/en", id="review.lang", tooltip="Switch the card language"),
         Binding("l", "labs", "labs", show=False, id="review.labs", tooltip="The lab list"),
@@ -64,7 +63,7 @@ class ReviewScreen(Screen[None]):
             yield Markdown(id="answer")
         with Vertical(id="empty"):
             yield Static("Nothing left to review today. Well done!", id="empty-message")
-            yield Static("Come back tomorrow, or practise with a coding lab meanwhile.", classes="muted")
+            yield Static("Come back tomorrow, study more new cards (n), or practise with a coding lab.", classes="muted")
             yield Button("Open the labs (l)", id="open-labs", variant="primary")
         yield Static("press [b]space[/b] to show the answer", id="reveal-hint", classes="muted")
         yield GradeBar(id="grades")
@@ -175,15 +174,23 @@ class ReviewScreen(Screen[None]):
     def action_open_lab(self) -> None:
         """Open the current card's lab."""
         if self.card is not None:
-            from trainer.tui.screens.lab import LabScreen
-
-            self.app.open_screen(LabScreen(self.card.lab))
+            self.app.open_lab(self.card.lab)
 
     def action_labs(self) -> None:
         """Open the lab list."""
-        from trainer.tui.screens.labs import LabsScreen
+        self.app.open_labs()
 
-        self.app.open_screen(LabsScreen())
+    def action_more_new(self) -> None:
+        """Ask how many more new cards to study today."""
+        self.app.ask_more_new()
+
+    def refresh_data(self) -> None:
+        """Show the first of the cards added to an empty review (more new cards, a card released); else update
+        the counts."""
+        if self.card is None and self.app.backend.review.current() is not None:
+            self.call_later(self.show_current)
+        else:
+            self._update_status()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """The empty panel's button."""

@@ -1,16 +1,51 @@
-"""Statistics: streaks, retention, reviews per day, the 14-day forecast and the heatmap."""
+"""Statistics: streaks, retention, reviews per day, the 14-day forecast, the hardest cards, the EF and interval
+distributions and the heatmap."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from trainer import stats
+from trainer.bars import hbar
 from trainer.tui.widgets.chart import BarChart
 from trainer.tui.widgets.heatmap import HeatmapView
 from trainer.tui.widgets.title_bar import TitleBar
+
+
+def hardest_table(states: Sequence[stats.Scheduled], titles: dict[int, str]) -> Table:
+    """The hardest cards: number, title, EF, lapses, interval."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("card", no_wrap=True, overflow="ellipsis", max_width=48)
+    for name in ("EF", "lapses", "interval"):
+        table.add_column(name, justify="right")
+    for s in states:
+        table.add_row(str(s.card_id), escape(titles.get(s.card_id, "?")), f"{s.easiness:.2f}",
+                      Text(str(s.lapses), style="red" if s.lapses else ""), f"{s.interval} d")
+    if not states:
+        table.add_row("", Text("no card graded yet", style="dim"), "", "", "")
+    return table
+
+
+def bins_table(rows: Sequence[tuple[str, int]], width: int = 12) -> Table:
+    """One line per bin: its label, a bar scaled to the fullest bin, the count."""
+    peak = max((n for _, n in rows), default=0)
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(justify="right", style="dim")
+    table.add_column(style="cyan")
+    table.add_column(justify="right")
+    for label, n in rows:
+        table.add_row(label, hbar(n, peak, width), str(n))
+    return table
 
 
 class StatsScreen(Screen[None]):
@@ -20,12 +55,21 @@ class StatsScreen(Screen[None]):
     BINDINGS = [Binding("escape", "back", "back", id="stats.back", tooltip="Back to the dashboard")]
 
     def compose(self) -> ComposeResult:
-        """Summary line, two charts, heatmap."""
+        """Summary line, two charts, the hardest cards, the two distributions side by side, heatmap."""
         yield TitleBar()
         with VerticalScroll(id="stats"):
             yield Static(id="summary")
             yield BarChart("Reviews per day, last 30 days", height=4, bar_width=2, id="per-day")
             yield BarChart("Cards due, next 14 days", height=4, bar_width=3, id="forecast")
+            yield Static("Hardest cards (lowest EF, most lapses)", classes="section-title")
+            yield Static(id="hardest")
+            with Horizontal(id="distributions"):
+                with Vertical(id="ef-box"):
+                    yield Static("EF", classes="section-title")
+                    yield Static(id="ef-bins")
+                with Vertical(id="interval-box"):
+                    yield Static("Interval", classes="section-title")
+                    yield Static(id="interval-bins")
             yield Static("Reviews, last 12 weeks", classes="section-title")
             yield HeatmapView(id="stats-heatmap")
         yield Footer()
@@ -36,7 +80,8 @@ class StatsScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """Recompute from the store."""
-        ov = self.app.backend.overview()
+        backend = self.app.backend
+        ov, details = backend.figures()
         rate = ov.retention.rate
         if rate is None:
             retention = "[dim]retention: no recalls yet[/]"
@@ -49,6 +94,12 @@ class StatsScreen(Screen[None]):
         )
         self.query_one("#per-day", BarChart).show([(d.strftime("%m-%d"), n) for d, n in ov.series])
         self.query_one("#forecast", BarChart).show([(d.strftime("%m-%d"), n) for d, n in ov.forecast])
+        titles = {card.id: card.title(backend.lang) for card in backend.deck.cards}
+        self.query_one("#hardest", Static).update(hardest_table(details.hardest, titles))
+        self.query_one("#ef-bins", Static).update(bins_table([(stats.ef_label(b), b.count) for b in details.ef_bins]))
+        self.query_one("#interval-bins", Static).update(
+            bins_table([(stats.interval_label(b), b.count) for b in details.interval_bins])
+        )
         self.query_one("#stats-heatmap", HeatmapView).show(ov.heatmap)
 
     def action_back(self) -> None:

@@ -7,21 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-EIGHTHS = " ▁▂▃▄▅▆▇█"
-
-
-def bar_rows(values: Sequence[int], height: int) -> list[str]:
-    """The chart as `height` strings (top row first), one character per value."""
-    peak = max(values, default=0)
-    rows = []
-    for level in range(height, 0, -1):
-        line = []
-        for value in values:
-            eighths = round(value * height * 8 / peak) if peak else 0
-            fill = eighths - (level - 1) * 8
-            line.append(EIGHTHS[max(0, min(8, fill))])
-        rows.append("".join(line))
-    return rows
+from trainer.bars import bar_rows
 
 
 class BarChart(Widget):
