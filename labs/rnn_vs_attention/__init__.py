@@ -1,0 +1,1 @@
+"""Lab 1: rnn_vs_attention."""
