@@ -1,1 +1,1 @@
-"""Lab 1: rnn_vs_attention."""
+"""Lab 1: RNN vs attention, path length and parallelism."""

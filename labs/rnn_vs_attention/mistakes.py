@@ -12,7 +12,10 @@ Step = Callable[[Tensor, Tensor, Tensor, Tensor, Tensor], Tensor]
 
 # ----- rnn_forward
 
-W_HH_TRANSPOSED = "h_{t-1} multiplied by W_hh transposed (h @ W_hh.T): the contract's W_hh is [H_in, H_out], used as h @ W_hh"
+W_HH_TRANSPOSED = (
+    "h_{t-1} multiplied by W_hh transposed (h @ W_hh.T): W_hh is [H_in, H_out] here, used as h @ W_hh (nn.RNN "
+    "stores the transpose)"
+)
 BIAS_OUTSIDE = "b_h added after the tanh instead of inside it: h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)"
 BIAS_TWICE = "b_h added twice (nn.RNN has two biases, b_ih and b_hh; this RNN has one)"
 RELU = "ReLU used instead of tanh"
@@ -25,6 +28,7 @@ SAME_TENSOR = (
     "one hidden-state tensor updated in place and appended at every step, so every output is the last state "
     "(assign a new tensor each step: h = torch.tanh(...))"
 )
+WITH_H0 = "outputs that start with h0 ([B, T + 1, H]): outputs[:, t] is the state after reading x_t, h_1 .. h_T"
 TIME_FIRST = "outputs stacked time-first [T, B, H] (torch.stack without dim=1): the contract is batch-first [B, T, H]"
 H_LAST_FIRST = "h_last is the state after the first step, not after the last one"
 H_LAST_H0 = "h_last is h0, the state before any step"
@@ -39,6 +43,7 @@ NO_SCALE = "attention without the 1/sqrt(d) scale"
 SCALE_D = "scores divided by d instead of sqrt(d)"
 SCALE_MODEL_DIM = "scores divided by sqrt(D), the model width, instead of sqrt(d), the head width (W_q.shape[1])"
 SOFTMAX_QUERIES = "softmax over the queries (dim 1) instead of over the keys (the last dim)"
+SOFTMAX_BATCH = "softmax over the batch (dim 0) instead of over the keys (the last dim)"
 CAUSAL = "a causal mask was applied: this self-attention has no mask, every position sees every other"
 NO_VALUE_PROJ = "the attention weights applied to x instead of to V = x W_v"
 WEIGHTS_ONLY = "the attention weights returned without multiplying them by V"
@@ -92,7 +97,13 @@ def _f64(*ts: Tensor) -> list[Tensor]:
     return [t.detach().double() for t in ts]
 
 
-def rnn_mistakes(x: Tensor, h0: Tensor, W_xh: Tensor, W_hh: Tensor, b_h: Tensor) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+def _cast(table: dict[str, Tensor], dtype: torch.dtype) -> dict[str, Tensor]:
+    return {description: value.to(dtype) for description, value in table.items()}
+
+
+def rnn_mistakes(
+    x: Tensor, h0: Tensor, W_xh: Tensor, W_hh: Tensor, b_h: Tensor
+) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """(outputs, h_last) under each known mistake, as {description: value} in x's dtype."""
     args = _f64(x, h0, W_xh, W_hh, b_h)
     outputs: dict[str, Tensor] = {}
@@ -107,9 +118,9 @@ def rnn_mistakes(x: Tensor, h0: Tensor, W_xh: Tensor, W_hh: Tensor, b_h: Tensor)
     outputs[SHIFTED] = torch.stack([args[1], *states[:-1]], dim=1)
     outputs[SAME_TENSOR] = torch.stack([states[-1]] * len(states), dim=1)
     outputs[TIME_FIRST] = torch.stack(states, dim=0)
+    outputs[WITH_H0] = torch.stack([args[1], *states], dim=1)
     last[H_LAST_FIRST], last[H_LAST_H0] = states[0], args[1]
-    cast = lambda table: {d: v.to(x.dtype) for d, v in table.items()}  # noqa: E731
-    return cast(outputs), cast(last)
+    return _cast(outputs, x.dtype), _cast(last, x.dtype)
 
 
 def rnn_gradient_mistakes(
@@ -138,11 +149,12 @@ def attention_mistakes(x: Tensor, W_q: Tensor, W_k: Tensor, W_v: Tensor) -> dict
         SCALE_D: torch.softmax(raw / d, dim=-1) @ v,
         SCALE_MODEL_DIM: torch.softmax(raw / math.sqrt(D), dim=-1) @ v,
         SOFTMAX_QUERIES: torch.softmax(raw / math.sqrt(d), dim=-2) @ v,
+        SOFTMAX_BATCH: torch.softmax(raw / math.sqrt(d), dim=0) @ v,
         CAUSAL: torch.softmax((raw / math.sqrt(d)).masked_fill(future, float("-inf")), dim=-1) @ v,
         NO_VALUE_PROJ: p @ x64,
         WEIGHTS_ONLY: p,
     }
-    return {desc: value.to(x.dtype) for desc, value in table.items()}
+    return _cast(table, x.dtype)
 
 
 def _norm(grad: Tensor) -> Tensor:

@@ -1,4 +1,4 @@
-"""Model answer for lab 1: a tanh RNN, single-head self-attention, and the influence of each input on the last output."""
+"""Model answer for lab 1: a tanh RNN, single-head self-attention, and each input's influence on the last output."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from labs.grading import assert_close, looks_like, reference, seeded, seeded_man
 from labs.rnn_vs_attention import mistakes
 
 F64 = torch.float64
+Case = tuple[int, int, int, int]
 RNN_ARGS = ("x", "h0", "W_xh", "W_hh", "b_h")
 # (B, T, Din, H): B, T, Din and H all different, so a transposed or time-first result has the wrong shape; T = 1.
 RNN_CASES = [(3, 5, 4, 6), (2, 1, 3, 5), (4, 12, 7, 8)]
@@ -26,8 +27,8 @@ ATTN_CASES = [(2, 5, 8, 4), (3, 9, 6, 10)]
 # ----------------------------------------------------------------------------------------------- oracles
 
 
-def rnn_inputs(case: tuple[int, int, int, int], device: torch.device, seed: int, w_hh: float = 0.4) -> dict[str, Tensor]:
-    """x [B, T, Din], h0 [B, H], W_xh [Din, H], W_hh [H, H], b_h [H]: pre-activations of order 1 (tanh not saturated)."""
+def rnn_inputs(case: Case, device: torch.device, seed: int, w_hh: float = 0.4) -> dict[str, Tensor]:
+    """x [B, T, Din], h0 [B, H], W_xh [Din, H], W_hh [H, H], b_h [H]; pre-activations of order 1 (no saturation)."""
     B, T, Din, H = case
     x, h0, W_xh, W_hh, b_h = seeded_many([(B, T, Din), (B, H), (Din, H), (H, H), (H,)], seed, device)
     return {"x": x, "h0": h0 * 0.5, "W_xh": W_xh / math.sqrt(Din), "W_hh": W_hh * w_hh, "b_h": b_h * 0.5}
@@ -82,7 +83,7 @@ def call_rnn(lab: Any, inputs: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
     return result
 
 
-def rnn_case(case: tuple[int, int, int, int], device: torch.device, seed: int) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+def rnn_case(case: Case, device: torch.device, seed: int) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """Inputs for the learner, and an untouched copy for the expected values and the known mistakes."""
     inputs = rnn_inputs(case, device, seed)
     return inputs, {name: t.clone() for name, t in inputs.items()}
@@ -92,7 +93,7 @@ def rnn_case(case: tuple[int, int, int, int], device: torch.device, seed: int) -
 
 
 @pytest.mark.parametrize("case", RNN_CASES, ids=str)
-def test_rnn_outputs_match_nn_rnn(lab: Any, device: torch.device, case: tuple[int, int, int, int]) -> None:
+def test_rnn_outputs_match_nn_rnn(lab: Any, device: torch.device, case: Case) -> None:
     inputs, pristine = rnn_case(case, device, seed=1)
     outputs, _ = call_rnn(lab, inputs)
     assert_close(outputs, expected_rnn(*pristine.values())[0], name=f"rnn_forward outputs (B, T, Din, H = {case})",
@@ -100,7 +101,7 @@ def test_rnn_outputs_match_nn_rnn(lab: Any, device: torch.device, case: tuple[in
 
 
 @pytest.mark.parametrize("case", RNN_CASES, ids=str)
-def test_rnn_last_state_matches_nn_rnn(lab: Any, device: torch.device, case: tuple[int, int, int, int]) -> None:
+def test_rnn_last_state_matches_nn_rnn(lab: Any, device: torch.device, case: Case) -> None:
     inputs, pristine = rnn_case(case, device, seed=2)
     _, h_last = call_rnn(lab, inputs)
     assert_close(h_last, expected_rnn(*pristine.values())[1], name=f"rnn_forward h_last (B, T, Din, H = {case})",
@@ -113,7 +114,8 @@ def test_rnn_returns_batch_first_float32(lab: Any, device: torch.device) -> None
     for name, got, shape in (("outputs", outputs, (B, T, H)), ("h_last", h_last, (B, H))):
         require(isinstance(got, Tensor), f"rnn_forward's {name} must be a Tensor, got {type(got).__name__}")
         hint = looks_like(mistakes.TIME_FIRST) if name == "outputs" and tuple(got.shape) == (T, B, H) else ""
-        require(tuple(got.shape) == shape, f"rnn_forward's {name}: expected shape {list(shape)}, got {list(got.shape)}{hint}")
+        require(tuple(got.shape) == shape,
+                f"rnn_forward's {name}: expected shape {list(shape)}, got {list(got.shape)}{hint}")  # fmt: skip
         require(got.dtype == torch.float32, f"rnn_forward's {name}: float32 inputs give float32, got {got.dtype}")
         require(got.device.type == device.type, f"rnn_forward's {name} is on {got.device}, the inputs on {device}")
 
@@ -160,7 +162,7 @@ def test_rnn_gradients_match_nn_rnn(lab: Any, device: torch.device, name: str) -
 # --------------------------------------------------------------------------------------- self_attention
 
 
-def attention_inputs(case: tuple[int, int, int, int], device: torch.device, seed: int) -> list[Tensor]:
+def attention_inputs(case: Case, device: torch.device, seed: int) -> list[Tensor]:
     """x [B, T, D] and W_q, W_k, W_v [D, d]."""
     B, T, D, d = case
     x, *weights = seeded_many([(B, T, D)] + [(D, d)] * 3, seed, device)
@@ -169,7 +171,7 @@ def attention_inputs(case: tuple[int, int, int, int], device: torch.device, seed
 
 @pytest.mark.parametrize("case", ATTN_CASES, ids=str)
 def test_self_attention_matches_scaled_dot_product_attention(
-    lab: Any, device: torch.device, case: tuple[int, int, int, int]
+    lab: Any, device: torch.device, case: Case
 ) -> None:
     x, W_q, W_k, W_v = attention_inputs(case, device, seed=10)
     expected = expected_attention(x, W_q, W_k, W_v)
@@ -219,7 +221,9 @@ def test_self_attention_is_permutation_equivariant(lab: Any, device: torch.devic
 # -------------------------------------------------------------------------------------------- influence
 
 
-def linear_case(device: torch.device, B: int = 4, T: int = 6, Din: int = 3, H: int = 5) -> tuple[Callable[[Tensor], Tensor], Tensor, Tensor]:
+def linear_case(
+    device: torch.device, B: int = 4, T: int = 6, Din: int = 3, H: int = 5
+) -> tuple[Callable[[Tensor], Tensor], Tensor, Tensor]:
     """fn(x)[:, t] = (a_0 x_0 + ... + a_t x_t) M, an input x, and its influence by hand: |a_t| ||M 1||_2 sqrt(B).
 
     The last output is sum_s a_s x_s M; the gradient of its sum with respect to x[b, s, i] is a_s (M 1)_i for
