@@ -196,7 +196,7 @@ def test_apply_rope_uses_the_given_positions(lab: Any, device: torch.device) -> 
     check_rope(lab, x, torch.arange(100, 106).to(device), None, "apply_rope at positions 100..105")
 
 
-def test_apply_rope_any_positions(lab: Any, device: torch.device) -> None:
+def test_apply_rope_at_unsorted_repeated_positions(lab: Any, device: torch.device) -> None:
     x = seeded((1, 3, 6, 12), seed=22, device=device)
     positions = torch.tensor([5, 0, 5, 31, 2, 17]).to(device)
     check_rope(lab, x, positions, None, "apply_rope at unsorted, repeated positions [5, 0, 5, 31, 2, 17]")
@@ -299,8 +299,7 @@ def test_learned_forward_returns_the_rows(lab: Any, device: torch.device, shape:
     expected = values.index_select(0, positions.reshape(-1)).reshape(*shape, D_MODEL)
     first_rows = {"the first T rows of the table, whatever the positions (forward must look up the rows that "
                   "the positions name)": values[: shape[-1]].expand(*shape, D_MODEL)}  # fmt: skip
-    assert_close(got, expected, name=f"LearnedPositionalEmbedding(positions {list(shape)})", atol=0.0, rtol=0.0,
-                 mistakes=first_rows)  # fmt: skip
+    assert_close(got, expected, name=f"LearnedPositionalEmbedding(positions {list(shape)})", mistakes=first_rows)
 
 
 def test_learned_last_row_is_in_range(lab: Any, device: torch.device) -> None:
@@ -314,7 +313,7 @@ def test_learned_last_row_is_in_range(lab: Any, device: torch.device) -> None:
             f"{MAX_LEN - 1}: rows 0 .. max_len - 1 exist, only positions >= max_len have none",
             pytrace=False,
         )
-    assert_close(got, values[[0, MAX_LEN - 1]], name=f"rows 0 and {MAX_LEN - 1}", atol=0.0, rtol=0.0)
+    assert_close(got, values[[0, MAX_LEN - 1]], name=f"rows 0 and {MAX_LEN - 1}")
 
 
 def test_learned_gradient_reaches_the_rows(lab: Any, device: torch.device) -> None:
