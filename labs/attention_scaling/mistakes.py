@@ -23,7 +23,7 @@ MEAN_NOT_SUM = "the mean over the d_k products, (q * k).mean(-1), instead of the
 Q_DOT_Q = "q used as its own key (q.q is a sum of squares: variance 2 d_k), where k is drawn separately"
 UNIFORM = "torch.rand (uniform on [0, 1)) instead of torch.randn (the standard normal N(0, 1))"
 WRONG_AXIS = "the products summed over the n pairs instead of over the d_k dimensions"
-SWAPPED = "the two variances returned in the wrong order: (Var(q.k), Var(q.k / sqrt(d_k)))"
+SWAPPED = "the two variances returned in the wrong order (first Var(q.k), then Var(q.k / sqrt(d_k)))"
 NO_SCALE = "the scaled dot products not divided by sqrt(d_k)"
 SCALE_D = "the dot products divided by d_k instead of sqrt(d_k) (the variance falls as 1 / d_k)"
 SCALE_TIMES = "the dot products multiplied by sqrt(d_k) instead of divided"
@@ -70,11 +70,11 @@ NO_SOFTMAX = "the Jacobian built from the raw scores instead of p = softmax(scor
 
 
 def statistic_hint(got: float, mistakes: dict[str, float]) -> str:
-    """`looks_like` the first mistake whose average value lies within MATCH_REL of `got`, else ""."""
-    for description, wrong in mistakes.items():
-        if math.isfinite(got) and abs(got - wrong) <= MATCH_REL * abs(wrong):
-            return looks_like(description)
-    return ""
+    """`looks_like` the mistake whose average value is nearest `got` (by ratio), if within MATCH_REL; else ""."""
+    if not (math.isfinite(got) and got > 0):
+        return ""
+    near = [(abs(math.log(got / wrong)), d) for d, wrong in mistakes.items() if abs(got - wrong) <= MATCH_REL * wrong]
+    return looks_like(min(near)[1]) if near else ""
 
 
 def raw_variance_mistakes(d_k: int, n: int) -> dict[str, float]:
@@ -104,7 +104,7 @@ def scaled_variance_mistakes(d_k: int) -> dict[str, float]:
 
 def ratio_mistakes(d_k: int) -> dict[str, float]:
     """Var(q.k) / Var(q.k / sqrt(d_k)) under each mistake; the ratio is exactly d_k when both use the same pairs."""
-    return {SCALE_D: float(d_k) ** 2, NO_SCALE: 1.0, SCALE_TIMES: 1.0 / d_k}
+    return {SCALE_D: float(d_k) ** 2, NO_SCALE: 1.0, SCALE_TIMES: 1.0 / d_k, STD: math.sqrt(d_k)}
 
 
 def _entropy(p: Tensor, dim: int = -1) -> Tensor:

@@ -25,6 +25,12 @@ Z = 6.0  # tolerance in standard errors: a correct answer fails with probability
 EPS32 = 2.0**-23  # float32 rounding, relative
 
 
+def require(ok: bool, message: str) -> None:
+    """Fail with `message` (and nothing else) unless `ok`."""
+    if not ok:
+        raise AssertionError(message)
+
+
 # ------------------------------------------------------------------------------------- dot products
 
 
@@ -100,12 +106,11 @@ def test_both_variances_come_from_the_same_pairs(lab: Any, d_k: int) -> None:
     ratio = raw / scaled if scaled else math.inf
     if abs(ratio - d_k) <= 1e-4 * d_k:
         return
-    hint = swapped_hint(raw, scaled, d_k, N_PAIRS)
-    if not hint and abs(ratio - d_k) <= mistakes.MATCH_REL * d_k:
-        hint = looks_like(mistakes.SEPARATE_DRAWS)
-    hint = hint or next(
+    hint = swapped_hint(raw, scaled, d_k, N_PAIRS) or next(
         (looks_like(d) for d, r in mistakes.ratio_mistakes(d_k).items() if abs(ratio - r) <= 1e-3 * r), ""
     )
+    if not hint and abs(ratio - d_k) <= mistakes.MATCH_REL * d_k:
+        hint = looks_like(mistakes.SEPARATE_DRAWS)
     raise AssertionError(
         f"dot_product_stats(d_k={d_k}): Var(q.k) / Var(q.k / sqrt(d_k)) = {ratio:.6g}, expected exactly "
         f"{d_k}: dividing n numbers by sqrt(d_k) divides their variance by d_k{hint}"
@@ -115,18 +120,20 @@ def test_both_variances_come_from_the_same_pairs(lab: Any, d_k: int) -> None:
 def test_the_same_seed_gives_the_same_variances(lab: Any) -> None:
     first = stats(lab, 8, seed=5, n=2000)
     second = stats(lab, 8, seed=5, n=2000)
-    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(first, second, strict=True)), (
+    require(
+        all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(first, second, strict=True)),
         f"dot_product_stats(8, 2000, generator(5)) returned {first}, then {second} for the same seed"
-        + looks_like(mistakes.IGNORES_GENERATOR)
+        + looks_like(mistakes.IGNORES_GENERATOR),
     )
 
 
 def test_different_seeds_give_different_variances(lab: Any) -> None:
     first = stats(lab, 8, seed=6, n=2000)
     second = stats(lab, 8, seed=7, n=2000)
-    assert first[0] != second[0], (
+    require(
+        first[0] != second[0],
         f"dot_product_stats(8, 2000, ...) returned {first} for seeds 6 and 7 alike"
-        + looks_like(mistakes.IGNORES_GENERATOR)
+        + looks_like(mistakes.IGNORES_GENERATOR),
     )
 
 
@@ -134,10 +141,11 @@ def test_estimates_average_n_independent_pairs(lab: Any) -> None:
     d_k, seeds = 16, range(300, 308)
     estimates = [stats(lab, d_k, seed)[0] for seed in seeds]
     spread, se = statistics.stdev(estimates), sample_variance_se(d_k, N_PAIRS)
-    assert spread <= 3 * se, (
+    require(
+        spread <= 3 * se,
         f"Var(q.k) for d_k = {d_k} over {len(seeds)} seeds: {[round(e, 2) for e in estimates]}, a spread "
         f"(std) of {spread:.3g}; n = {N_PAIRS} independent pairs give about {se:.3g}"
-        + looks_like(mistakes.SHARED_Q)
+        + looks_like(mistakes.SHARED_Q),
     )
 
 
@@ -212,10 +220,11 @@ def test_entropy_is_exact_for_extreme_scores(lab: Any, device: torch.device, cas
     build, advice = LARGE_ENTROPY[case]
     scores = build(device)
     got = lab.softmax_entropy(scores)
-    assert isinstance(got, Tensor), f"softmax_entropy returned {type(got).__name__}, not a Tensor"
-    assert bool(torch.isfinite(got).all()), (
+    require(isinstance(got, Tensor), f"softmax_entropy returned {type(got).__name__}, not a Tensor")
+    require(
+        bool(torch.isfinite(got).all()),
         f"softmax_entropy ({case.replace('_', ' ')} scores, |s| up to {float(scores.abs().max()):.0f}) "
-        f"gave {got.tolist()}, not finite numbers" + looks_like(advice)
+        f"gave {got.tolist()}, not finite numbers" + looks_like(advice),
     )
     assert_close(got, entropy_by_definition(scores), name=f"softmax_entropy ({case.replace('_', ' ')} scores)",
                  atol=float32_atol(scores), mistakes=lambda: mistakes.entropy_mistakes(scores))  # fmt: skip
@@ -225,7 +234,7 @@ def test_entropy_leaves_scores_unchanged(lab: Any, device: torch.device) -> None
     scores = seeded((3, 8), 30, device, scale=2.0)
     before = scores.clone()
     lab.softmax_entropy(scores)
-    assert torch.equal(scores, before), "softmax_entropy changed its input" + looks_like(mistakes.IN_PLACE)
+    require(torch.equal(scores, before), "softmax_entropy changed its input" + looks_like(mistakes.IN_PLACE))
 
 
 # ------------------------------------------------------------------------------------------ Jacobian
@@ -235,6 +244,11 @@ def jacobian_by_autograd(scores: Tensor) -> Tensor:
     """d softmax(s)_i / d s_j by autograd, in float64, cast to the scores' dtype."""
     with reference():
         return jacobian(lambda s: torch.softmax(s, dim=-1), scores.double()).to(scores.dtype)
+
+
+def require_square(got: Any, n: int) -> None:
+    shape = list(got.shape) if isinstance(got, Tensor) else type(got).__name__
+    require(shape == [n, n], f"softmax_jacobian(scores [{n}]) returned {shape}, expected a Tensor [{n}, {n}]")
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 33])
@@ -257,9 +271,7 @@ def test_jacobian_of_equal_scores(lab: Any, device: torch.device, n: int) -> Non
 def test_jacobian_rows_sum_to_zero(lab: Any, device: torch.device) -> None:
     scores = seeded((9,), 50, device, scale=2.0)
     got = lab.softmax_jacobian(scores)
-    assert isinstance(got, Tensor) and got.shape == (9, 9), (
-        f"softmax_jacobian(scores [9]) returned {getattr(got, 'shape', type(got).__name__)}, expected [9, 9]"
-    )
+    require_square(got, 9)
     sums = got.sum(dim=-1)
     row_sums = {d: j.sum(dim=-1) for d, j in mistakes.jacobian_mistakes(scores).items()}
     assert_close(sums, torch.zeros_like(sums),
@@ -270,9 +282,7 @@ def test_jacobian_rows_sum_to_zero(lab: Any, device: torch.device) -> None:
 def test_jacobian_is_symmetric(lab: Any, device: torch.device) -> None:
     scores = seeded((9,), 51, device, scale=2.0)
     got = lab.softmax_jacobian(scores)
-    assert isinstance(got, Tensor) and got.shape == (9, 9), (
-        f"softmax_jacobian(scores [9]) returned {getattr(got, 'shape', type(got).__name__)}, expected [9, 9]"
-    )
+    require_square(got, 9)
     assert_close(got, got.T, name="softmax_jacobian against its transpose (dp_i/ds_j = p_i (δ_ij - p_j), symmetric)",
                  mistakes={d: j.T for d, j in mistakes.jacobian_mistakes(scores).items()})  # fmt: skip
 
@@ -287,10 +297,11 @@ LARGE_JACOBIAN = {
 def test_jacobian_is_exact_for_extreme_scores(lab: Any, device: torch.device, case: str) -> None:
     scores = LARGE_JACOBIAN[case](device)
     got = lab.softmax_jacobian(scores)
-    assert isinstance(got, Tensor), f"softmax_jacobian returned {type(got).__name__}, not a Tensor"
-    assert bool(torch.isfinite(got).all()), (
+    require(isinstance(got, Tensor), f"softmax_jacobian returned {type(got).__name__}, not a Tensor")
+    require(
+        bool(torch.isfinite(got).all()),
         f"softmax_jacobian ({case.replace('_', ' ')} scores, |s| up to {float(scores.abs().max()):.0f}) "
-        "is not finite" + looks_like(mistakes.OVERFLOW)
+        "is not finite" + looks_like(mistakes.OVERFLOW),
     )
     assert_close(got, jacobian_by_autograd(scores), name=f"softmax_jacobian ({case.replace('_', ' ')} scores)",
                  mistakes=lambda: mistakes.jacobian_mistakes(scores))  # fmt: skip
@@ -300,4 +311,4 @@ def test_jacobian_leaves_scores_unchanged(lab: Any, device: torch.device) -> Non
     scores = seeded((8,), 70, device, scale=2.0)
     before = scores.clone()
     lab.softmax_jacobian(scores)
-    assert torch.equal(scores, before), "softmax_jacobian changed its input" + looks_like(mistakes.IN_PLACE)
+    require(torch.equal(scores, before), "softmax_jacobian changed its input" + looks_like(mistakes.IN_PLACE))
