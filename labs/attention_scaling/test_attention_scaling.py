@@ -44,6 +44,7 @@ def sample_variance_se(d_k: int, n: int) -> float:
 
 
 def _number(value: Any, which: str) -> float:
+    """`float(value)`, or a failure saying the contract wants a float or a 0-d tensor."""
     try:
         return float(value)
     except (TypeError, ValueError, RuntimeError):
@@ -75,6 +76,7 @@ def swapped_hint(raw: float, scaled: float, d_k: int, n: int) -> str:
 
 
 def check_variance(got: float, expected: float, tol: float, name: str, hint: str) -> None:
+    """Fail unless `got` is within `tol` of `expected`, naming the tolerance and the matched mistake."""
     if not abs(got - expected) <= tol:
         raise AssertionError(
             f"{name} returned {got:.4g}, expected {expected:.4g} ± {tol:.2g} "
@@ -247,6 +249,7 @@ def jacobian_by_autograd(scores: Tensor) -> Tensor:
 
 
 def require_square(got: Any, n: int) -> None:
+    """Fail unless `got` is an [n, n] tensor."""
     shape = list(got.shape) if isinstance(got, Tensor) else type(got).__name__
     require(shape == [n, n], f"softmax_jacobian(scores [{n}]) returned {shape}, expected a Tensor [{n}, {n}]")
 
