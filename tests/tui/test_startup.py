@@ -208,10 +208,12 @@ def test_trainer_alone_runs_the_tui(monkeypatch) -> None:  # noqa: ANN001
     runs: list[str] = []
 
     class FakeApp:
+        return_code = 0
+
         def run(self) -> None:
             runs.append("run")
 
-    monkeypatch.setattr(tui, "make_app", lambda: FakeApp())
+    monkeypatch.setattr(tui, "make_app", lambda **options: FakeApp())
     result = CliRunner().invoke(cli, [])
     assert result.exit_code == 0, result.output
     assert runs == ["run"]

@@ -35,6 +35,6 @@ def root(
 ) -> None:
     """Open the TUI when no command is given."""
     if ctx.invoked_subcommand is None:
-        from trainer.tui.app import make_app  # imported here: subcommands never load Textual
+        from trainer.launcher import open_tui  # Textual is imported there: subcommands never load it
 
-        make_app().run()
+        raise typer.Exit(open_tui())

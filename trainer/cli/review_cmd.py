@@ -11,7 +11,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trainer.config import SETTING_NAMES, ConfigError, Settings, load_settings, save_settings, with_setting
+from trainer.config import (
+    SETTING_NAMES,
+    ConfigError,
+    Settings,
+    describe_problems,
+    load_settings,
+    read_settings,
+    save_settings,
+    with_setting,
+)
+from trainer.paths import cannot_write, config_path
 from trainer.srs import parse_quality
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
@@ -176,23 +186,40 @@ def undo() -> None:
 
 
 def config(
-    key: Optional[str] = typer.Argument(None, help=f"Setting to change: {', '.join(SETTING_NAMES)}."),
+    key: Optional[str] = typer.Argument(None, help=f"Setting to show or change: {', '.join(SETTING_NAMES)}."),
     value: Optional[str] = typer.Argument(None, help="Its new value."),
 ) -> None:
-    """Show the settings, or set one: `trainer config new_per_day 10`."""
-    settings = _settings()
-    if key is not None:
-        if value is None:
-            raise _fail(f"give a value: trainer config {key} VALUE")
-        try:
-            settings = with_setting(settings, key, value)
-        except ConfigError as exc:
-            raise _fail(str(exc)) from exc
-        path = save_settings(settings)
-        typer.echo(f"saved {key} = {getattr(settings, key)} to {path}")
+    """Show the settings, show one (`trainer config new_per_day`), or set one (`trainer config new_per_day 10`).
+
+    Setting a value also repairs a damaged config.toml: the other bad values go back to their defaults.
+    """
+    path = config_path()
+    settings, problems = read_settings(path)
+    if key is not None and key not in SETTING_NAMES:
+        raise _fail(f"unknown setting {key!r}; known: {', '.join(SETTING_NAMES)}")
+    if key is not None and value is not None:
+        _set(settings, problems, key, value)
         return
-    for name in SETTING_NAMES:
+    for name in SETTING_NAMES if key is None else (key,):
         typer.echo(f"{name} = {getattr(settings, name)}")
+    if problems:
+        raise _fail(describe_problems(path, problems) + " (Shown above: the defaults in place of the bad values.)")
+
+
+def _set(settings: Settings, problems: list[str], key: str, value: str) -> None:
+    """Save one setting; the file's other problems are repaired with defaults, and said so."""
+    try:
+        settings = with_setting(settings, key, value)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        path = save_settings(settings)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from exc
+    typer.echo(f"saved {key} = {getattr(settings, key)} to {path}")
+    others = [p for p in problems if not p.startswith(f"{key} ")]
+    if others:
+        typer.echo(f"repaired the rest of the file with defaults (it had: {'; '.join(others)})")
 
 
 def register(app: typer.Typer) -> None:
@@ -200,4 +227,4 @@ def register(app: typer.Typer) -> None:
     app.command("due")(due)
     app.command("review")(review)
     app.command("undo")(undo)
-    app.command("config")(config)
+    app.command("config", context_settings={"ignore_unknown_options": True})(config)

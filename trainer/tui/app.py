@@ -32,9 +32,11 @@ class TrainerApp(App[None]):
         Binding("question_mark", "help", "help", id="help", tooltip="Show the keys of this screen"),
     ]
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, first: str | None = None) -> None:
         super().__init__()
         self.backend = backend
+        self.first = first
+        """A screen to open over the dashboard at start ("review"), once the progress can be read."""
         self.load_error: str | None = None
         self.closing = False
         self._store_settled = asyncio.Event()
@@ -128,9 +130,11 @@ def make_app(
     clock: Clock | None = None,
     tz: tzinfo | None = None,
     theme: str | None = None,
+    first: str | None = None,
 ) -> TrainerApp:
-    """Build the app; every argument defaults to the real thing (deck from cards/, store in TRAINER_HOME)."""
-    app = TrainerApp(Backend(deck=deck, store=store, settings=settings, clock=clock, tz=tz))
+    """Build the app; every argument defaults to the real thing (deck from cards/, store in TRAINER_HOME).
+    `first="review"` opens today's review over the dashboard. ConfigError when config.toml is bad."""
+    app = TrainerApp(Backend(deck=deck, store=store, settings=settings, clock=clock, tz=tz), first)
     if theme is not None:
         app.theme = theme
     return app
