@@ -75,3 +75,16 @@ def test_demo_streams_the_demo_output() -> None:
 def test_unavailable_lab_exits_2(command: str) -> None:
     result = runner.invoke(app, ["lab", command, "decoder_only"])
     assert result.exit_code == 2 and "not yet available" in result.stderr
+
+
+def test_reset_of_an_untouched_starter_keeps_no_backup_and_does_not_ask(trainer_home: Path) -> None:
+    runner.invoke(app, ["lab", "start", "fake_add"])
+    result = runner.invoke(app, ["lab", "reset", "fake_add"])  # no --yes, no input: it must not ask
+    assert result.exit_code == 0 and "Fresh starter" in result.stdout and "kept as" not in result.stdout
+    assert list((trainer_home / "workspace").glob("*.bak-*")) == []
+
+
+def test_solution_prints_the_code_without_line_numbers() -> None:
+    shown = runner.invoke(app, ["lab", "solution", "fake_add", "--yes"])
+    first = (FAKE_ROOT / "fake_add" / "solution.py").read_text().splitlines()[0]
+    assert shown.exit_code == 0 and shown.stdout.splitlines()[0].rstrip() == first

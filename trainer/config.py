@@ -51,7 +51,7 @@ def _parse(path: Path) -> tuple[dict[str, Any], list[str]]:
     """The file's table and what stops it from being read at all (missing: empty, no problem)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no file, or no home folder yet
         return {}, []
     except UnicodeDecodeError:
         return {}, ["is not UTF-8 text"]

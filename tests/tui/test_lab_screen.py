@@ -120,3 +120,22 @@ async def test_a_lab_not_yet_written_says_so(app_factory, fake_lab) -> None:  # 
         assert "not yet available" in app.screen.query_one("#readme", Markdown).source
         await pilot.press("c")
         assert app.screen.check_worker is None
+
+
+@run_async
+async def test_an_unwritable_home_leaves_the_lab_screen_usable(app_factory, fake_lab, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TRAINER_HOME", str(blocker / "home"))  # nothing can be created there
+    app = app_factory()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await app.push_screen(LabScreen("kv_cache"))
+        await pilot.pause()
+        assert "not started" in str(app.screen.query_one("#workspace", Static).render())
+        await pilot.press("s", "h")
+        await pilot.pause()
+        assert isinstance(app.screen, LabScreen) and app.is_running
+        messages = [str(n.message) for n in app._notifications]
+        assert sum(m.startswith(f"cannot write {blocker / 'home'}") for m in messages) == 2, messages
+        assert "Append along dim 2." in app.screen.query_one("#hints", Markdown).source  # the hint still shows

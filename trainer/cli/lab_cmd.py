@@ -20,7 +20,7 @@ from rich.table import Table
 
 from trainer import labs
 from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult
-from trainer.paths import PROJECT_ROOT
+from trainer.paths import PROJECT_ROOT, cannot_write
 
 lab_app = typer.Typer(help="Coding labs: start one, check your answer, get hints.", no_args_is_help=True)
 
@@ -39,8 +39,14 @@ def _console() -> Console:
     return Console(highlight=False)
 
 
+def _warn(label: str, message: str) -> None:
+    """One logical line on stderr (the terminal wraps it; Rich does not cut it into several)."""
+    style = "bold red" if label == "error" else "yellow"
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(message)}")
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    _warn("error", message)
     return typer.Exit(code)
 
 
@@ -59,7 +65,7 @@ def _attempts_by_slug() -> dict[str, list[Any]]:
         for attempt in store.lab_attempts():
             grouped[attempt.slug].append(attempt)
     except store.StoreError as exc:
-        Console(stderr=True).print(f"[yellow]warning:[/] cannot read lab attempts: {exc}")
+        _warn("warning", f"cannot read lab attempts: {exc}")
     return grouped
 
 
@@ -96,7 +102,10 @@ def list_labs() -> None:
 def start(slug: str) -> None:
     """Copy the lab's starter into your workspace (never overwrites your work) and print its path."""
     lab = _find(slug)
-    path, created = labs.start(lab)
+    try:
+        path, created = labs.start(lab)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
     console = _console()
     if created:
         console.print(f"[green]Created[/] {path}")
@@ -148,7 +157,7 @@ def _record(result: CheckResult) -> None:
     try:
         labs.record_attempt(result)
     except StoreError as exc:
-        Console(stderr=True).print(f"[yellow]warning:[/] attempt not saved: {exc}")
+        _warn("warning", f"attempt not saved: {exc}")
 
 
 def _run_with_progress(console: Console, lab: Lab, file: Path, device: str, timeout: float) -> CheckResult:
@@ -268,7 +277,10 @@ def hint(slug: str) -> None:
     from rich.markdown import Markdown  # imported on use: markdown-it is slow to import
 
     lab = _find(slug)
-    number, total, text = labs.next_hint(lab)
+    try:
+        number, total, text = labs.next_hint(lab)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
     if not total:
         raise _fail(f"lab {slug!r} has no hints")
     last = " (the last one)" if number == total else ""
@@ -277,12 +289,15 @@ def hint(slug: str) -> None:
 
 @lab_app.command()
 def reset(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
-    """Replace your workspace file with a fresh starter; the old one is kept as `<slug>.py.bak-<time>`."""
+    """Replace your workspace file with a fresh starter; a changed one is kept as `<slug>.py.bak-<time>`."""
     lab = _find(slug)
     target = labs.workspace_file(slug)
-    if target.exists() and not yes:
+    if not labs.is_untouched(lab) and not yes:
         typer.confirm(f"Replace {target} with a fresh starter (a backup is kept)?", abort=True)
-    path, backup = labs.reset(lab)
+    try:
+        path, backup = labs.reset(lab)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
     console = _console()
     if backup is not None:
         console.print(f"Your previous file is kept as {backup}")
@@ -298,7 +313,7 @@ def solution(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do 
     if not yes:
         typer.confirm(f"Show the solution of {slug}? Hints first are more useful", abort=True)
     code = lab.solution.read_text(encoding="utf-8")
-    _console().print(Syntax(code, "python", line_numbers=True, word_wrap=True))
+    _console().print(Syntax(code, "python", word_wrap=True))  # no line numbers: it copies and pastes as is
 
 
 def demo_command(lab: Lab) -> tuple[list[str], Path]:

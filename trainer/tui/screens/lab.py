@@ -16,6 +16,7 @@ from textual.widgets import Footer, Markdown, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from trainer.labs.registry import Lab
+from trainer.paths import cannot_write
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.widgets.test_results import TestResults
 from trainer.tui.widgets.title_bar import TitleBar
@@ -95,9 +96,17 @@ class LabScreen(Screen[None]):
         """Copy the starter file into the workspace (an existing file is kept)."""
         if not self._needs_lab():
             return
-        path, created = self.app.backend.start_lab(self.slug)
+        try:
+            path, created = self.app.backend.start_lab(self.slug)
+        except OSError as exc:
+            self._cannot_write(exc)
+            return
         self.notify(f"{'Created' if created else 'Already started:'} {path}", timeout=4)
         self._show_workspace()
+
+    def _cannot_write(self, exc: OSError) -> None:
+        """Say which file could not be written and what to do; the screen stays usable."""
+        self.notify(cannot_write(exc), title="Cannot write", severity="error", timeout=10)
 
     def action_edit(self) -> None:
         """Suspend the TUI and open the workspace file in $VISUAL / $EDITOR."""
@@ -105,7 +114,11 @@ class LabScreen(Screen[None]):
             return
         path = self.app.backend.workspace_file(self.slug)
         if not path.exists():
-            self.app.backend.start_lab(self.slug)
+            try:
+                self.app.backend.start_lab(self.slug)
+            except OSError as exc:
+                self._cannot_write(exc)
+                return
             self._show_workspace()
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
@@ -183,7 +196,11 @@ class LabScreen(Screen[None]):
             return
         if self.hints_shown >= len(hints):
             self.notify("That was the last hint.", timeout=2)
-        self.hints_shown = self.app.backend.next_hint(self.lab)
+        try:
+            self.hints_shown = self.app.backend.next_hint(self.lab)
+        except OSError as exc:  # the hint is still shown; only the count is not remembered
+            self._cannot_write(exc)
+            self.hints_shown = min(self.hints_shown + 1, len(hints))
         body = "\n\n".join(f"### Hint {i + 1}\n\n{h}" for i, h in enumerate(hints[: self.hints_shown]))
         self.query_one("#hints", Markdown).update(body)
         self.query_one("#readme-pane", VerticalScroll).scroll_end(animate=False)
@@ -194,7 +211,11 @@ class LabScreen(Screen[None]):
         if not self._needs_lab():
             return
         if await self.app.push_screen_wait(ConfirmScreen(f"Reset {self.slug}? Your workspace file is replaced by the starter.", "Reset")):
-            path = self.app.backend.reset_lab(self.slug)
+            try:
+                path = self.app.backend.reset_lab(self.slug)
+            except OSError as exc:
+                self._cannot_write(exc)
+                return
             self.notify(f"Reset {path}")
             self._show_workspace()
 
