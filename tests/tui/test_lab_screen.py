@@ -19,6 +19,7 @@ SLUG = "longformer"
 
 async def check_file(app, pilot, source) -> str:  # noqa: ANN001
     """Put `source` in the workspace, press c, wait for the check; the verdict text."""
+    workspace_file(SLUG).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, workspace_file(SLUG))
     await app.push_screen(LabScreen(SLUG))
     await pilot.pause()
@@ -71,6 +72,7 @@ async def test_second_c_cancels_the_check_and_closes_the_stream(app_factory, sto
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_ready(app, pilot)
         app.backend.stream_check = slow_stream
+        workspace_file("kv_cache").parent.mkdir(parents=True)
         workspace_file("kv_cache").write_text("# my file\n")
         await app.push_screen(LabScreen("kv_cache"))
         await pilot.press("c")

@@ -217,3 +217,33 @@ def test_trainer_alone_runs_the_tui(monkeypatch) -> None:  # noqa: ANN001
     result = CliRunner().invoke(cli, [])
     assert result.exit_code == 0, result.output
     assert runs == ["run"]
+
+
+@run_async
+async def test_a_damaged_database_leaves_the_cards_and_labs_reachable(trainer_home: Path) -> None:
+    from trainer.tui.screens.browser import BrowserScreen
+    from trainer.tui.screens.labs import LabsScreen
+
+    trainer_home.mkdir(parents=True)
+    (trainer_home / "progress.db").write_bytes(b"not a database " * 200)
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        dashboard = app.screen
+        assert dashboard.query_one("#due-count").value == "?"  # unknown, not "loading" forever
+        assert "is not an SQLite database" in str(dashboard.query_one("#hint").render())
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LabsScreen) and app.screen.query_one("#labs").row_count == 4
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LabScreen"
+        await pilot.press("escape", "escape", "b")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        await pilot.press("escape", "r", "s")
+        await pilot.pause()
+        assert app.screen is dashboard  # reviews and stats need the database: refused with the reason
+        assert sum("needs the progress database" in str(n.title) for n in app._notifications) == 2
+    assert (trainer_home / "progress.db").read_bytes() == b"not a database " * 200  # left untouched

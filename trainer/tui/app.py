@@ -77,10 +77,14 @@ class TrainerApp(App[None]):
 
     def _failed(self, exc: Exception) -> None:
         self.load_error = str(exc)
-        self._waiting = None
         self._store_settled.set()
         self.notify(self.load_error, title="Cannot open the progress database", severity="error", timeout=30)
+        if not self.backend.ready and self.backend.deck is not None:
+            self.backend.fall_back()
+        waiting, self._waiting = self._waiting, None
         self.data_changed()
+        if waiting is not None and self.backend.ready:
+            self.open_screen(waiting)
 
     def data_changed(self) -> None:
         """Ask every screen on the stack to redraw its figures."""
@@ -91,8 +95,12 @@ class TrainerApp(App[None]):
 
     def open_screen(self, screen: Screen) -> None:
         """Push a screen; one asked for before any progress could be read (a first start) opens as soon as it
-        can. Keys typed after `q` are ignored."""
+        can. Keys typed after `q` are ignored. Offline (no database), a screen that shows progress only (its
+        class sets NEEDS_PROGRESS) is refused with the reason."""
         if self.closing:
+            return
+        if self.backend.offline and getattr(screen, "NEEDS_PROGRESS", False):
+            self.notify(f"{self.load_error}", title="This needs the progress database", severity="error")
             return
         if self.backend.ready:
             self.push_screen(screen)

@@ -73,6 +73,9 @@ class Backend:
         self.store: Reader | None = None
         self.review: ReviewService | None = None
         self.lang: Lang = "en" if self.settings.language == "en" else "zh"
+        self.offline = False
+        """True when the progress database cannot be read at all: the figures are unknown, the cards and labs still
+        open (on an empty reader), reviews and statistics do not."""
         self._given_store = store
 
     # -- life cycle
@@ -116,6 +119,15 @@ class Backend:
         from trainer.review import ReviewService
 
         return ReviewService(self.deck.cards, store, self.settings, now=self.clock, tz=self.tz)
+
+    def fall_back(self) -> None:
+        """The progress cannot be read (a damaged file, an unwritable home): carry on offline, on an empty reader,
+        so that nothing that does not need the database is out of reach. Needs the deck (read by `snapshot`)."""
+        from trainer.store.reads import EmptySnapshot
+
+        empty = EmptySnapshot()
+        self.offline = True
+        self.use(Opened(empty, self._service(empty)))
 
     def use(self, opened: Opened) -> None:
         """Install a store and its review service (UI thread); a snapshot replaced by the store is closed."""

@@ -60,15 +60,19 @@ class BrowserScreen(Screen[None]):
         refill(self.query_one(DataTable), ((self._cells(row, today), str(row.card.id)) for row in rows))
 
     def _cells(self, row: CardRow, today: date) -> tuple[object, ...]:
-        """One card's line: id, title, EF, interval, due, lapses, lab status."""
+        """One card's line: id, title, EF, interval, due, lapses, lab status (the schedule `?` when offline)."""
+        title = row.card.title(self.app.backend.lang)
+        lab = Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, ""))
+        if self.app.backend.offline:
+            return (Text(str(row.card.id), justify="right"), title, "?", "?", "?", "?", lab)
         return (
             Text(str(row.card.id), justify="right"),
-            row.card.title(self.app.backend.lang),
+            title,
             "-" if row.easiness is None else f"{row.easiness:.2f}",
             "-" if row.interval is None else f"{row.interval}d",
             due_cell(row, today),
             Text(str(row.lapses), style="red" if row.lapses else ""),
-            Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, "")),
+            lab,
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -49,8 +49,9 @@ class LabsScreen(Screen[None]):
         refill(self.query_one(DataTable), ((self._cells(row), row.card.lab) for row in rows))
         passed = sum(r.lab_status == "passed" for r in rows)
         ready = sum(r.lab_status != "n/a" for r in rows)
+        done = "[red]progress unknown[/] (no database)" if backend.offline else f"[green]{passed} passed[/]"
         self.query_one("#labs-summary", Static).update(
-            f" [green]{passed} passed[/] of {len(backend.lab_slugs())} · {ready} available so far · enter opens a lab"
+            f" {done} of {len(backend.lab_slugs())} · {ready} available so far · enter opens a lab"
         )
 
     def _cells(self, row: CardRow) -> tuple[object, ...]:

@@ -21,6 +21,8 @@ HEADINGS = {"zh": ("问题", "答案"), "en": ("Question", "Answer")}
 class ReviewScreen(Screen[None]):
     """One card at a time; a grade commits at once and the next card appears."""
 
+    NEEDS_PROGRESS = True
+    """Offline (no database) it is refused: it shows and changes progress only."""
     CSS_PATH = "review.tcss"
     BINDINGS = [
         Binding("space", "reveal", "show answer", id="review.reveal", tooltip="Show the answer"),

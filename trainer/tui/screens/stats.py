@@ -16,6 +16,8 @@ from trainer.tui.widgets.title_bar import TitleBar
 class StatsScreen(Screen[None]):
     """All figures on one scrolling page."""
 
+    NEEDS_PROGRESS = True
+    """Offline (no database) it is refused: it shows and changes progress only."""
     CSS_PATH = "stats.tcss"
     BINDINGS = [Binding("escape", "back", "back", id="stats.back", tooltip="Back to the dashboard")]
 
