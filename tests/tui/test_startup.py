@@ -75,8 +75,12 @@ FIGURES_SCRIPT = textwrap.dedent(
     async def main():
         app = tui.make_app()
         async with app.run_test(size=(100, 32)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            for _ in range(400):  # the store opens after the first frame: on a busy machine, well after it
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if app.backend.writable:
+                    break
+                await asyncio.sleep(0.05)
 
     asyncio.run(main())
     print(json.dumps(seen))
