@@ -12,7 +12,8 @@ import pytest
 from trainer.catalog import LAB_SLUGS
 from trainer.labs import LabError, LabNotFound, all_labs, attempt_status, catalog, find_lab, parse_hints
 from trainer.labs import next_hint, reset, start, workspace_file
-from trainer.labs.results import OutputTail, ReportReader, RunState
+from trainer.labs.results import OutputTail, ReportReader, RunState, TestResult, failures, first_to_fix, headline
+from trainer.labs.results import message_lines, tidy
 
 FAKE_ROOT = Path(__file__).resolve().parent / "fixtures" / "labs"
 
@@ -139,3 +140,60 @@ def test_keyboard_interrupt_from_learner_code_is_a_crash() -> None:
     state.apply({"event": "finish", "exitstatus": 2})
     result = state.finish(2, timed_out=False, seconds=1.0)
     assert (result.outcome, result.message) == ("crashed", "KeyboardInterrupt raised in test_a")
+
+
+def test_first_to_fix_prefers_a_failure_that_names_a_mistake() -> None:
+    passed = TestResult("t.py::test_p", "test_p", "passed")
+    bare = TestResult("t.py::test_x", "test_x", "failed", message="AssertionError: gradient with respect to X: "
+                      "values differ: expected [-5.0539795900329825] got [-4.951792317219952]")
+    named = TestResult("t.py::test_k", "test_k", "failed", message="AssertionError: gradient with respect to W_k: "
+                       "values differ\nThis looks like dK computed as dS Q, without transposing dS.")
+    assert first_to_fix([passed, bare, named]) is named
+    assert failures([passed, bare, named]) == [named, bare]
+    assert headline(named.message) == "This looks like dK computed as dS Q, without transposing dS."
+    assert first_to_fix([passed, bare]) is bare and first_to_fix([passed]) is None
+    assert headline(bare.message).endswith("expected [-5.054] got [-4.952]")
+    assert message_lines(named.message) == [headline(named.message), "AssertionError: gradient with respect to W_k: "
+                                            "values differ"]
+
+
+def test_tidy_rounds_long_floats_and_nothing_else() -> None:
+    text = "expected [-5.0539795900329825, 4.25] got [1e-08, 9.103828801926284e-15, 1440] in torch 2.13.0, x1.123456"
+    assert tidy(text) == "expected [-5.054, 4.25] got [1e-08, 9.104e-15, 1440] in torch 2.13.0, x1.123456"
+
+
+def test_a_failed_import_is_one_error_for_the_whole_file() -> None:
+    state = _state()
+    _started(state)
+    state.apply({"event": "importing"})
+    event = state.apply({"event": "import_error", "message": "SyntaxError in x.py line 3: expected ':'"})
+    assert event is not None and (event.kind, event.message) == ("import_error", "SyntaxError in x.py line 3: expected ':'")
+    for name in ("test_a", "test_b"):
+        state.apply({"event": "test", "nodeid": f"t.py::{name}", "name": name, "outcome": "error",
+                     "message": "SyntaxError in x.py line 3: expected ':'"})  # fmt: skip
+    state.apply({"event": "finish", "exitstatus": 1})
+    result = state.finish(1, timed_out=False, seconds=2.0)
+    assert (result.outcome, result.import_error) == ("failed", "SyntaxError in x.py line 3: expected ':'")
+    assert result.message == "your file could not be imported, so no test could run: SyntaxError in x.py line 3: expected ':'"
+
+
+def test_a_crash_while_importing_is_not_blamed_on_the_first_test() -> None:
+    state = _state()
+    _started(state)
+    state.apply({"event": "importing"})
+    result = state.finish(5, timed_out=False, seconds=2.0)
+    assert result.message == "the test process exited with code 5 (os._exit or a crash) while importing your file"
+    assert [t.outcome for t in result.tests] == ["not_run", "not_run"]
+
+
+def test_tests_stopped_at_their_limit_make_a_timeout_verdict() -> None:
+    state = _state()
+    state.test_timeout = 10.0
+    _started(state)
+    state.apply({"event": "test", "nodeid": "t.py::test_a", "name": "test_a", "outcome": "failed", "timeout": True,
+                 "message": "stopped after 10 s, this test's time limit"})  # fmt: skip
+    state.apply({"event": "test", "nodeid": "t.py::test_b", "name": "test_b", "outcome": "passed"})
+    state.apply({"event": "finish", "exitstatus": 1})
+    result = state.finish(1, timed_out=False, seconds=12.0)
+    assert (result.outcome, result.exit_code) == ("timeout", 1)
+    assert result.message == "time limit of 10 s per test reached in test_a; the other tests ran"

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from trainer import labs
 from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult
+from trainer.labs.results import first_to_fix, headline, message_lines, tidy
 from trainer.paths import PROJECT_ROOT, cannot_write
 
 lab_app = typer.Typer(help="Coding labs: start one, check your answer, get hints.", no_args_is_help=True)
@@ -114,38 +115,50 @@ def start(slug: str) -> None:
         console.print(f"[yellow]Your file already exists[/] (left untouched): {path}")
 
 
-def _test_line(result: TestResult) -> str:
+def _test_line(result: TestResult, detail: str = "full") -> str:
+    """One test: mark, name, seconds; below a failure its message (named mistake first): in full, its first line
+    only (`detail="headline"`), or `same message as above` (`detail="same"`)."""
     mark, style = _MARK.get(result.outcome, ("?", "red"))
     line = f"[{style}]{mark}[/] {escape(result.name)} [dim]{result.seconds:.2f}s[/]"
-    if result.outcome not in ("passed", "not_run") and result.message:
-        first, *rest = result.message.splitlines()
-        line += f"\n    [red]{escape(first)}[/]" + "".join(f"\n    {escape(extra)}" for extra in rest[:6])
-    return line
+    if result.outcome in ("passed", "not_run") or not result.message:
+        return line
+    if detail == "same":
+        return line + " [dim](same as above)[/]"
+    first, *rest = message_lines(result.message)
+    rest = rest if detail == "full" else []
+    return line + f"\n    [red]{escape(first)}[/]" + "".join(f"\n    {escape(extra)}" for extra in rest)
 
 
-def _print_summary(console: Console, result: CheckResult) -> None:
-    table = Table(title=f"{result.slug}: {result.file}", title_justify="left")
-    table.add_column("test")
-    table.add_column("result")
-    table.add_column("s", justify="right")
-    for test in result.tests:
-        mark, style = _MARK.get(test.outcome, ("?", "red"))
-        table.add_row(escape(test.name), f"[{style}]{mark} {test.outcome}[/]", f"{test.seconds:.2f}")
-    console.print(table)
-    counts = f"{result.passed} passed, {result.failed} failed, {result.errors} errors"
-    if result.not_run:
-        counts += f", {result.not_run} not run"
+def _counts(result: CheckResult) -> str:
+    """`12 of 15 passed, 2 failed, 1 error` (only what is not zero, after the passes)."""
+    parts = [f"{result.passed} of {result.total} passed"]
+    parts += [f"{n} {word}" for n, word in ((result.failed, "failed"), (result.errors, "errors"),
+                                            (result.not_run, "not run")) if n]  # fmt: skip
+    return ", ".join(parts)
+
+
+def _print_summary(console: Console, result: CheckResult, verbose: bool = False) -> None:
+    """The verdict in a line or two: PASSED alone; else the first thing to fix, then the counts and the reason."""
     style = _OUTCOME_STYLE.get(result.outcome, "bold")
-    first_failure = next((t for t in result.tests if t.outcome in ("failed", "error")), None)
-    if first_failure is not None:  # rustlings-style: the first thing to fix, right above the verdict
-        message = first_failure.message.splitlines()[0] if first_failure.message else ""
-        console.print(f"[bold red]First to fix:[/] {escape(first_failure.name)}: {escape(message)}")
-    console.print(f"[{style}]{result.outcome.upper()}[/] {counts} in {result.seconds:.1f}s on {result.device}")
-    if result.message:
-        console.print(f"[{style}]{escape(result.message)}[/]")
-    if result.outcome in ("error", "crashed") and result.output.strip():
+    verdict = f"[{style}]{result.outcome.upper()}[/]"
+    where = f"in {result.seconds:.1f}s on {result.device}"
+    if result.outcome == "passed":
+        console.print(f"{verdict} all {result.total} tests {where}")
+    elif result.import_error:
+        console.print(f"{verdict} your file could not be imported, so none of the {result.total} tests ran: "
+                      f"{escape(tidy(result.import_error))} ({where})")  # fmt: skip
+    elif result.outcome == "error":  # it could not run: the reason is all there is to say
+        console.print(f"{verdict} {escape(result.message)}")
+    else:
+        first = first_to_fix(result.tests)
+        if first is not None:  # rustlings-style: the first thing to fix, right above the verdict
+            console.print(f"[bold red]First to fix:[/] {escape(first.name)}: {escape(headline(first.message))}")
+        console.print(f"{verdict} {_counts(result)} {where}")
+        if result.message and not result.message.startswith("every test: "):
+            console.print(f"[{style}]{escape(tidy(result.message))}[/]")
+    if (verbose or result.outcome == "crashed") and result.output.strip():
         cut = f" (output cut: showing the last {len(result.output.encode())} bytes)" if result.output_cut else ""
-        console.print(Panel(result.output[-4000:], title=f"pytest output{cut}", border_style="dim"))
+        console.print(Panel(escape(result.output[-4000:]), title=f"pytest output{cut}", border_style="dim"))
     elif result.output_cut:
         console.print(f"[dim]The run printed {result.output_cut + len(result.output.encode())} bytes; "
                       f"only the last {len(result.output.encode())} were kept.[/]")  # fmt: skip
@@ -160,21 +173,34 @@ def _record(result: CheckResult) -> None:
         _warn("warning", f"attempt not saved: {exc}")
 
 
-def _run_with_progress(console: Console, lab: Lab, file: Path, device: str, timeout: float) -> CheckResult:
+def _run_with_progress(
+    console: Console, lab: Lab, file: Path, device: str, timeout: float, verbose: bool = False
+) -> CheckResult:
+    """Grade with a live bar; each failure is printed as it comes (every test with `verbose`)."""
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        console=console, transient=True, disable=not console.is_terminal,  # a pipe gets no bar, and no blank line
     ) as progress:  # fmt: skip
         task = progress.add_task(f"checking {lab.slug}", total=None)
+        shown = {"message": "", "import_failed": False}
 
         def show(event: TestEvent) -> None:
             if event.kind == "session":
                 progress.update(task, total=event.total)
             elif event.kind == "started":
                 progress.update(task, description=escape(event.name))
+            elif event.kind == "import_error":
+                shown["import_failed"] = True  # said once, in the verdict
             elif event.result is not None:
-                progress.console.print(_test_line(event.result))
                 progress.update(task, completed=event.index)
+                result = event.result
+                if verbose or (result.outcome in ("failed", "error") and not shown["import_failed"]):
+                    if result.message and result.message == shown["message"]:
+                        detail = "same"
+                    else:  # the first failure in full, the next ones in a line (all in full with --verbose)
+                        detail = "full" if verbose or not shown["message"] else "headline"
+                    progress.console.print(_test_line(result, detail))
+                    shown["message"] = result.message or shown["message"]
 
         return labs.check_lab(lab.slug, file, device, timeout=timeout, on_event=show, labs_root=lab.root)
 
@@ -188,10 +214,11 @@ def check(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as one JSON object, nothing else."),
     timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Every test as it finishes, and pytest's output."),
 ) -> None:
     """Grade your file; exit 0 when every test passes, 1 when some fail, 2 when it could not run."""
     lab = _find(slug)
-    device = _device(device)
+    device = _checked_device(device)
     target = file or labs.workspace_file(slug)
     if file is None and not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
@@ -200,16 +227,26 @@ def check(
         if as_json:
             result = labs.check_lab(lab.slug, target, device, timeout=timeout, labs_root=lab.root)
         else:
-            console.print(f"Checking [bold]{target}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)")
-            result = _run_with_progress(console, lab, target, device, timeout)
+            console.print(f"Checking [bold]{escape(str(target))}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)")
+            result = _run_with_progress(console, lab, target, device, timeout, verbose)
     except LabError as exc:
         raise _fail(str(exc)) from None
     _record(result)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
-        _print_summary(console, result)
+        _print_summary(console, result, verbose)
     raise typer.Exit(result.exit_code)
+
+
+def _checked_device(option: str | None) -> str:
+    """The device to grade on (--device, else the setting); one line and exit 2 at once when it cannot work."""
+    device = _device(option)
+    try:
+        labs.check_device(device)
+    except LabError as exc:
+        raise _fail(str(exc)) from None
+    return device
 
 
 def _device(option: str | None) -> str:
@@ -244,7 +281,7 @@ def watch(
 ) -> None:
     """Check your file now and again every time you save it (Ctrl+C stops)."""
     lab = _find(slug)
-    device = _device(device)
+    device = _checked_device(device)
     target = file or labs.workspace_file(slug)
     if not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")

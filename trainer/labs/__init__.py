@@ -1,6 +1,15 @@
 """Coding labs from the trainer's side: the registry, the learner's workspace, and the subprocess grader."""
 
-from trainer.labs.grader import DEFAULT_MEMORY, DEFAULT_TIMEOUT, DEVICES, check_lab, pytest_args, stream_check
+from trainer.labs.grader import (
+    DEFAULT_MEMORY,
+    DEFAULT_TEST_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    DEVICES,
+    check_device,
+    check_lab,
+    pytest_args,
+    stream_check,
+)
 from trainer.labs.registry import Lab, LabError, LabNotFound, all_labs, catalog, find_lab, labs_root, parse_hints
 from trainer.labs.results import CheckResult, TestEvent, TestResult
 from trainer.labs.workspace import (
@@ -15,6 +24,7 @@ from trainer.labs.workspace import (
 
 __all__ = [
     "DEFAULT_MEMORY",
+    "DEFAULT_TEST_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "DEVICES",
     "CheckResult",
@@ -26,6 +36,7 @@ __all__ = [
     "all_labs",
     "attempt_status",
     "catalog",
+    "check_device",
     "check_lab",
     "find_lab",
     "is_untouched",
