@@ -11,6 +11,7 @@ import pytest
 
 from trainer.catalog import LAB_SLUGS
 from trainer.labs import LabError, LabNotFound, all_labs, attempt_status, catalog, find_lab, parse_hints
+from trainer.labs.registry import parse_readme
 from trainer.labs import next_hint, reset, start, workspace_file
 from trainer.labs.results import OutputTail, ReportReader, RunState, TestResult, failures, first_to_fix, headline
 from trainer.labs.results import message_lines, tidy
@@ -28,8 +29,22 @@ def test_fake_lab_is_read_from_lab_toml() -> None:
 
 
 def test_hints_are_ordered_by_number_and_skip_the_preamble() -> None:
-    text = "# Hints\nintro\n## Hint 2\nsecond\n\n## Hint 1\nfirst\nmore\n## Hint 3\nthird\n"
+    text = "# Hints\nintro\n## Hint 2\nsecond\n\n## Hint 1\nfirst\nmore\n## Hint 3\nthird\n## 提示 1\n第一\n## 提示 2\n第二\n"
     assert parse_hints(text) == ("first\nmore", "second", "third")
+    assert parse_hints(text, "zh") == ("第一", "第二")
+
+
+def test_a_lab_gives_its_hints_and_readme_in_either_language() -> None:
+    lab = find_lab("kv_cache")
+    assert [len(lab.hints(lang)) for lang in ("en", "zh")] == [3, 3]
+    assert lab.hints("zh")[0].startswith("每一层") and lab.hints("en")[0].startswith("Keep one slot")
+    zh, en = lab.readme_text("zh"), lab.readme_text("en")
+    assert zh.startswith("# Lab 6: KV cache") and "解码器每次生成一个 token" in zh and "A decoder generates" not in zh
+    assert "A decoder generates" in en and "解码器" not in en and "## English" not in en
+
+
+def test_a_readme_without_language_sections_is_shown_whole() -> None:
+    assert parse_readme("# T\n\nbody\n", "zh") == "# T\n\nbody\n"
 
 
 def test_unknown_and_unwritten_labs_are_named(tmp_path: Path) -> None:

@@ -8,13 +8,14 @@ exercised even for a lab that has no proofs yet. Completeness is checked for the
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from trainer.catalog import LAB_SLUGS
-from trainer.labs import Lab, all_labs, pytest_args
+from trainer.labs import Lab, all_labs, parse_hints, pytest_args
 from trainer.paths import LABS_DIR
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -111,8 +112,10 @@ def folder_problems(lab: Lab, proofs: Path) -> list[str]:
     required = ["__init__.py", "lab.toml", "README.md", "starter.py", "solution.py", f"test_{lab.slug}.py",
                 "hints.md", "demo.py"]  # fmt: skip
     problems += [f"missing {name}" for name in required if not (lab.folder / name).is_file()]
-    if len(lab.hints()) != 3:
-        problems.append(f"hints.md has {len(lab.hints())} `## Hint N` sections, not 3")
+    text = lab.hints_file.read_text(encoding="utf-8") if lab.hints_file.is_file() else ""
+    for lang, head in (("en", "## Hint N"), ("zh", "## 提示 N")):
+        if len(parse_hints(text, lang)) != 3:
+            problems.append(f"hints.md has {len(parse_hints(text, lang))} `{head}` sections, not 3")
     readme = lab.readme.read_text(encoding="utf-8") if lab.readme.is_file() else ""
     problems += [f"README.md lacks `{head}`" for head in ("## English", "## 中文") if head not in readme]
     if lab.slug not in LAB_SLUGS or LAB_SLUGS.index(lab.slug) + 1 != lab.card:
@@ -138,3 +141,13 @@ def test_folder_check_flags_an_incomplete_lab(tmp_path: Path) -> None:
     assert "lab.toml card 99 does not match the catalog" in problems
     assert any("no alt file" in p for p in problems)
     assert not any("hints.md" in p or "README" in p for p in problems)
+
+
+def test_folder_check_wants_the_hints_in_both_languages(tmp_path: Path) -> None:
+    (fake,) = all_labs(FAKE[0])
+    english_only = tmp_path / "fake_add"
+    english_only.mkdir()
+    text = fake.hints_file.read_text(encoding="utf-8")
+    (english_only / "hints.md").write_text(text[: text.index("## 提示 1")], encoding="utf-8")
+    problems = folder_problems(replace(fake, folder=english_only), tmp_path)
+    assert "hints.md has 0 `## 提示 N` sections, not 3" in problems

@@ -6,8 +6,10 @@ from typing import Optional
 
 import typer
 
-from trainer import __version__
+from trainer import __version__, cjk
 from trainer.cli import cards_cmd, lab_cmd, review_cmd
+
+cjk.install()  # Chinese cards and hints wrap between characters, not only at the spaces around Latin words
 
 app = typer.Typer(
     help="Transformer interview trainer: SM-2 review cards and autograded coding labs.",

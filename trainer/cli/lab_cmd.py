@@ -18,7 +18,8 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trainer import labs
+from trainer import cjk, labs
+from trainer.cli.language import LangOption, chosen_language
 from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult
 from trainer.labs.results import first_to_fix, headline, message_lines, tidy
 from trainer.paths import PROJECT_ROOT, cannot_write
@@ -79,22 +80,23 @@ def _status_style(status: str) -> str:
 
 
 @lab_app.command("list")
-def list_labs() -> None:
+def list_labs(lang: Optional[str] = LangOption) -> None:
     """Every lab with its card and your status (never tried / failed n/m / passed)."""
+    language = chosen_language(lang)
     attempts = _attempts_by_slug()
     table = Table(title="Labs", title_justify="left", expand=True)
     table.add_column("card", justify="right", no_wrap=True)
     table.add_column("lab", no_wrap=True)
-    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("title", ratio=1)  # wraps rather than being cut
     table.add_column("level", no_wrap=True)
-    table.add_column("min", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for number, (slug, lab) in enumerate(labs.catalog(), start=1):
         if lab is None:
-            table.add_row(str(number), slug, "", "", "", "not yet available", style="dim")
+            table.add_row(str(number), slug, "not yet available", "", "", style="dim")
             continue
         status = labs.attempt_status(attempts.get(slug, []))
-        table.add_row(str(lab.card), lab.slug, lab.title_en, "★" * lab.difficulty, str(lab.minutes),
+        title = lab.title_zh if language == "zh" else lab.title_en
+        table.add_row(str(lab.card), lab.slug, escape(title), f"{'★' * lab.difficulty} {lab.minutes} min",
                       f"[{_status_style(status)}]{status}[/]")  # fmt: skip
     _console().print(table)
 
@@ -309,19 +311,22 @@ def watch(
 
 
 @lab_app.command()
-def hint(slug: str) -> None:
+def hint(slug: str, lang: Optional[str] = LangOption) -> None:
     """Show the next hint (each reveals more; after the last one, it repeats)."""
     from rich.markdown import Markdown  # imported on use: markdown-it is slow to import
 
+    language = chosen_language(lang)
     lab = _find(slug)
     try:
-        number, total, text = labs.next_hint(lab)
+        number, total, text = labs.next_hint(lab, language)
     except OSError as exc:
         raise _fail(cannot_write(exc)) from None
     if not total:
         raise _fail(f"lab {slug!r} has no hints")
-    last = " (the last one)" if number == total else ""
-    _console().print(Panel(Markdown(text), title=f"{slug}: hint {number}/{total}{last}", border_style="cyan"))
+    last = (" (最后一条)" if language == "zh" else " (the last one)") if number == total else ""
+    word = "提示" if language == "zh" else "hint"
+    text = cjk.join_lines(text) if language == "zh" else text
+    _console().print(Panel(Markdown(text), title=f"{slug}: {word} {number}/{total}{last}", border_style="cyan"))
 
 
 @lab_app.command()

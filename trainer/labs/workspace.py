@@ -68,10 +68,10 @@ def hints_shown(slug: str) -> int:
     return _hints_state().get(slug, 0)
 
 
-def next_hint(lab: Lab) -> tuple[int, int, str]:
-    """Reveal the next hint: (its number, how many there are, text); after the last, the last again. OSError
-    when the count cannot be saved."""
-    hints = lab.hints()
+def next_hint(lab: Lab, lang: str = "en") -> tuple[int, int, str]:
+    """Reveal the next hint: (its number, how many there are, its text in `lang`); after the last, the last
+    again. OSError when the count cannot be saved."""
+    hints = lab.hints(lang)
     if not hints:
         return 0, 0, ""
     state = _hints_state()

@@ -12,6 +12,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from trainer import cjk
 from trainer.config import Settings
 from trainer.tui.backend import Backend, Clock, Opened
 from trainer.tui.screens.dashboard import DashboardScreen
@@ -142,6 +143,7 @@ def make_app(
 ) -> TrainerApp:
     """Build the app; every argument defaults to the real thing (deck from cards/, store in TRAINER_HOME).
     `first="review"` opens today's review over the dashboard. ConfigError when config.toml is bad."""
+    cjk.install()  # Chinese answers wrap between characters, not only at the spaces around Latin words
     app = TrainerApp(Backend(deck=deck, store=store, settings=settings, clock=clock, tz=tz), first)
     if theme is not None:
         app.theme = theme
