@@ -48,5 +48,5 @@ def _rich_breaks(text: str, width: int, pattern: re.Pattern[str]) -> list[int]:
 
 
 def test_hard_wrapped_chinese_markdown_joins_without_a_space() -> None:
-    source = "沿时间维\n    （dim 2）追加到缓存中，\n并返回全部 key。\n- 下一项\n`code`\n结束"
-    assert cjk.join_lines(source) == "沿时间维（dim 2）追加到缓存中，并返回全部 key。\n- 下一项\n`code`\n结束"
+    source = "沿时间维\n    （dim 2）追加到缓存中，\n并返回全部 key。\n- 下一项：三个权重、\n`Q` 和 P\ntoken\n结束。\n1. 一"
+    assert cjk.join_lines(source) == "沿时间维（dim 2）追加到缓存中，并返回全部 key。\n- 下一项：三个权重、`Q` 和 P\ntoken\n结束。\n1. 一"

@@ -21,7 +21,12 @@ WORD = re.compile(
 )
 """A word for Rich's line breaking: one Chinese character, or a run of anything else up to a space, each with its
 sticky punctuation and the spaces after it."""
-_SOFT_BREAK = re.compile(rf"(?<=[{_CJK}{_OPEN}{_CLOSE}])[ \t]*\n[ \t]*(?=[{_CJK}{_OPEN}{_CLOSE}])")
+_SOFT_BREAK = re.compile(
+    rf"(?<=[{_CJK}{_OPEN}{_CLOSE}])[ \t]*\n[ \t]*(?=[{_CJK}{_OPEN}{_CLOSE}])"
+    rf"|(?<=[{_CLOSE}])[ \t]*\n[ \t]*(?![-*+>#|\s]|```|\d+\.)"
+)
+"""A line break inside a Chinese paragraph: between two Chinese characters, or after Chinese punctuation (unless the
+next line starts a Markdown block: a list item, a quote, a heading, a table, a fence)."""
 
 
 def install() -> bool:

@@ -98,7 +98,7 @@ def test_lab_after_a_failed_check(snap_compare, app_factory, store, fake_lab) ->
         await pilot.press("s")
         await pilot.pause()
         app.clear_notifications()
-        app.screen.query_one("#workspace").update("workspace: ~/trainer/workspace/kv_cache.py")
+        app.screen.query_one("#workspace").show(Path("/home/learner/.local/share/trainer/workspace/kv_cache.py"))
         await pilot.press("c")
         await app.screen.check_worker.wait()
         await pilot.press("h")

@@ -55,10 +55,10 @@ def _hints_path() -> Path:
 
 
 def _hints_state() -> dict[str, int]:
-    """{slug: hints shown} from hints.json; a missing or damaged file counts as nothing shown."""
+    """{slug: hints shown} from hints.json; a missing, unreadable or damaged file counts as nothing shown."""
     try:
         data = json.loads(_hints_path().read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return {}
     return {k: v for k, v in data.items() if isinstance(v, int)} if isinstance(data, dict) else {}
 

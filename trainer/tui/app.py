@@ -124,6 +124,14 @@ class TrainerApp(App[None]):
         self.closing = True
         super().exit(result, return_code, message)
 
+    def switch_language(self) -> str:
+        """Switch zh/en for every screen and remember it for the next start (a warning when it cannot be saved)."""
+        lang = self.backend.toggle_lang()
+        problem = self.backend.save_language()
+        if problem:
+            self.notify(problem, title="The language is switched, but not remembered", severity="warning", timeout=8)
+        return lang
+
     def action_help(self) -> None:
         """Show the keys of the current screen."""
         from trainer.tui.screens.help import HelpScreen

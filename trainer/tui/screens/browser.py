@@ -94,7 +94,7 @@ class BrowserScreen(Screen[None]):
 
     def action_toggle_lang(self) -> None:
         """Switch the title language."""
-        self.app.backend.toggle_lang()
+        self.app.switch_language()
         self.refresh_data()
 
     def action_back(self) -> None:

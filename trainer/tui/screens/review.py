@@ -168,7 +168,7 @@ class ReviewScreen(Screen[None]):
 
     async def action_toggle_lang(self) -> None:
         """Switch zh/en and redraw the card, keeping the answer shown if it was."""
-        self.app.backend.toggle_lang()
+        self.app.switch_language()
         revealed = self.revealed
         await self.show_current()
         if revealed:
