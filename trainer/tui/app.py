@@ -31,6 +31,7 @@ class TrainerApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer; the room is better spent on them
     BINDINGS = [
         Binding("question_mark", "help", "help", id="help", tooltip="Show the keys of this screen"),
+        Binding("q", "quit", "quit", show=False, id="quit", tooltip="Leave the trainer (from any screen)"),
     ]
 
     def __init__(self, backend: Backend, first: str | None = None) -> None:

@@ -16,6 +16,8 @@ from trainer.tui.widgets.grade_bar import GRADES, GradeBar
 from trainer.tui.widgets.title_bar import TitleBar
 
 HEADINGS = {"zh": ("问题", "答案"), "en": ("Question", "Answer")}
+CARD_ACTIONS = ("reveal", "grade", "open_lab", "toggle_lang")
+"""What needs a card on screen: hidden from the footer once nothing is left to review."""
 
 
 class ReviewScreen(Screen[None]):
@@ -34,7 +36,7 @@ class ReviewScreen(Screen[None]):
         Binding("u", "undo", "undo", id="review.undo", tooltip="Undo the last grade"),
         Binding("o", "open_lab", "lab", id="review.lab", tooltip="Open this card's coding lab"),
         Binding("z", "toggle_lang", "zh/en", id="review.lang", tooltip="Switch the card language"),
-        Binding("l", "labs", "labs", show=False, id="review.labs", tooltip="The lab list"),
+        Binding("l", "labs", "labs", id="review.labs", tooltip="The lab list"),
         Binding("escape", "back", "back", id="review.back", tooltip="Back to the dashboard"),
     ]
 
@@ -76,6 +78,15 @@ class ReviewScreen(Screen[None]):
         """Show the first card."""
         await self.show_current()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers what works now: the card's keys while there is a card, the lab list once none is
+        left (undo and back always)."""
+        if action in CARD_ACTIONS:
+            return self.card is not None
+        if action == "labs":
+            return self.card is None
+        return True
+
     async def show_current(self) -> None:
         """Draw the current card (question only), or the empty panel."""
         backend = self.app.backend
@@ -85,6 +96,7 @@ class ReviewScreen(Screen[None]):
         self.answer_built.clear()
         empty = self.card is None
         self._show(empty=empty, revealed=False)
+        self.refresh_bindings()
         self._update_status()
         if self.card is None:
             self.query_one("#open-labs", Button).focus()
