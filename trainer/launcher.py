@@ -16,8 +16,8 @@ def fail(message: str) -> int:
     return 2
 
 
-def open_tui(first: str | None = None) -> int:
-    """Run the TUI (on screen `first`, e.g. "review", when given); its exit code."""
+def open_tui(first: str | None = None, lang: str | None = None) -> int:
+    """Run the TUI (on screen `first`, e.g. "review", and in language `lang` when given); its exit code."""
     from trainer.config import ConfigError
     from trainer.tui.app import make_app
 
@@ -25,6 +25,8 @@ def open_tui(first: str | None = None) -> int:
         app = make_app(first=first)
     except ConfigError as exc:
         return fail(str(exc))
+    if lang in ("zh", "en"):
+        app.backend.lang = lang
     app.run()
     return app.return_code or 0
 

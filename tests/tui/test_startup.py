@@ -251,3 +251,13 @@ async def test_a_damaged_database_leaves_the_cards_and_labs_reachable(trainer_ho
         assert app.screen is dashboard  # reviews and stats need the database: refused with the reason
         assert sum("needs the progress database" in str(n.title) for n in app._notifications) == 2
     assert (trainer_home / "progress.db").read_bytes() == b"not a database " * 200  # left untouched
+
+
+@run_async
+async def test_the_app_can_open_on_the_review(trainer_home: Path) -> None:
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc, first="review")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        assert isinstance(app.screen, ReviewScreen) and app.screen.card is not None
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)

@@ -57,6 +57,10 @@ class TrainerApp(App[None]):
         if first is not None:
             self.backend.use(first)
         self.push_screen(DashboardScreen())
+        if self.first == "review":
+            from trainer.tui.screens.review import ReviewScreen
+
+            self.open_screen(ReviewScreen())
         self.call_after_refresh(self.open_store)  # after the first frame, which the import would slow down
 
     @work(thread=True, exclusive=True, group="load", name="open store")
