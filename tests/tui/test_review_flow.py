@@ -140,3 +140,28 @@ async def test_z_in_the_review_is_remembered_for_the_next_start(app_factory) -> 
         await pilot.press("r", "z")
         await pilot.pause()
     assert load_settings().language == "zh"  # the app started in English
+
+
+@run_async
+async def test_titles_take_the_room_there_is(app_factory) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    from textual.widgets import DataTable
+    from tui_helpers import full_deck
+
+    deck = full_deck()
+    long_title = "Why does a decoder need a KV cache at inference, and what does it cost?"  # 72 characters
+    deck = replace(deck, cards=tuple(replace(c, title_en=long_title) if c.id == 6 else c for c in deck.cards))
+    app = app_factory(deck=deck)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(app, pilot)
+        for key, screen_width, wanted in (("l", 80, "not yet available"), ("b", 100, long_title[:50])):
+            await pilot.press(key)
+            await pilot.resize_terminal(screen_width, 24)
+            await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            widths = {str(k.value): c.get_render_width(table) for k, c in table.columns.items()}
+            assert sum(widths.values()) <= table.size.width, widths  # nothing pushed off the edge
+            column = "status" if key == "l" else "title"
+            assert widths[column] - 2 >= len(wanted), widths
+            await pilot.press("escape")

@@ -15,6 +15,8 @@ from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
 LAB_STYLES = {"passed": "green", "tried": "red", "to do": "yellow", "n/a": "dim"}
+COLUMNS = [("#", "id"), ("title", "title"), ("EF", "EF"), ("interval", "interval"), ("due", "due"),
+           ("lapses", "lapses"), ("lab", "lab")]  # fmt: skip
 
 
 def due_cell(row: CardRow, today: date) -> Text:
@@ -40,24 +42,20 @@ class BrowserScreen(Screen[None]):
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def on_mount(self) -> None:
-        """Fill the table."""
-        table = self.query_one(DataTable)
-        table.add_column("#", key="id")
-        table.add_column("title", key="title", width=30)
-        for key in ("EF", "interval", "due", "lapses", "lab"):
-            table.add_column(key, key=key)
-
     def on_screen_resume(self) -> None:
         """Draw the rows when first shown, and again on return: states change while a card or lab is open."""
+        self.refresh_data()
+
+    def on_resize(self) -> None:
+        """The title column takes the width the others leave."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
         """Rebuild the rows, keeping the cursor."""
         backend = self.app.backend
         today = backend.today()
-        rows = backend.card_rows()
-        refill(self.query_one(DataTable), ((self._cells(row, today), str(row.card.id)) for row in rows))
+        rows = [(self._cells(row, today), str(row.card.id)) for row in backend.card_rows()]
+        refill(self.query_one(DataTable), COLUMNS, rows, grow="title")
 
     def _cells(self, row: CardRow, today: date) -> tuple[object, ...]:
         """One card's line: id, title, EF, interval, due, lapses, lab status (the schedule `?` when offline)."""
