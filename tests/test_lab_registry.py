@@ -173,8 +173,10 @@ def test_first_to_fix_prefers_a_failure_that_names_a_mistake() -> None:
 
 
 def test_tidy_rounds_long_floats_and_nothing_else() -> None:
-    text = "expected [-5.0539795900329825, 4.25] got [1e-08, 9.103828801926284e-15, 1440] in torch 2.13.0, x1.123456"
-    assert tidy(text) == "expected [-5.054, 4.25] got [1e-08, 9.104e-15, 1440] in torch 2.13.0, x1.123456"
+    text = ("expected [-5.0539795900329825, 4.25, 3.0000001192092896] got [1e-08, 9.103828801926284e-15, 1440, "
+            "123456.789012] in torch 2.13.0, x1.123456")
+    assert tidy(text) == ("expected [-5.054, 4.25, 3.0] got [1e-08, 9.104e-15, 1440, 1.235e+05] in torch 2.13.0, "
+                          "x1.123456")
 
 
 def test_a_failed_import_is_one_error_for_the_whole_file() -> None:

@@ -186,6 +186,8 @@ async def test_a_store_that_cannot_open_is_reported_and_a_grade_is_not_lost_sile
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen) and app.screen.card is not None
         assert any("disk I/O error" in str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        assert "Grades cannot be saved" in str(app.screen.query_one("#hint").render())  # after the toast is gone too
     assert logged_grades() == 0
 
 

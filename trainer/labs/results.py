@@ -173,9 +173,15 @@ MISTAKE_MARK = "This looks like"
 """How a failure message names a known mistake (labs.grading.compare)."""
 
 
+def _round(number: str) -> str:
+    """A float to 4 significant digits, still written as a float (`3.0000001192` -> `3.0`, not `3`)."""
+    short = f"{float(number):.4g}"
+    return short if any(c in short for c in ".ein") else short + ".0"
+
+
 def tidy(message: str) -> str:
     """A failure message for people: long floats to 4 significant digits (`-5.0539795900329825` -> `-5.054`)."""
-    return _LONG_FLOAT.sub(lambda m: f"{float(m.group()):.4g}", message)
+    return _LONG_FLOAT.sub(lambda m: _round(m.group()), message)
 
 
 def named_mistake(message: str) -> str:

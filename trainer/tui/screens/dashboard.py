@@ -62,6 +62,8 @@ class DashboardScreen(Screen[None]):
         hint = f"{left} card(s) waiting: press [b]r[/b] to review." if left else "Nothing due now: press [b]l[/b] for a lab."
         if backend.deck.errors:
             hint += f"  [b red]{len(backend.deck.errors)} card file(s) have errors[/] (trainer cards --check)."
+        if self.app.load_error:  # figures from a snapshot, but nothing can be saved
+            hint += f"\n[b red]Grades cannot be saved:[/] {escape(self.app.load_error)}"
         self.query_one("#hint", Static).update(hint)
 
     def _show_unknown(self) -> None:
