@@ -75,8 +75,8 @@ def test_invalid_language_is_refused() -> None:
 
 def test_cards_follow_the_language_setting() -> None:
     save_settings(Settings(language="en"))
-    listed = runner.invoke(app, ["cards"], env={"COLUMNS": "200"})
-    assert "Why does decoding need a KV cache" in listed.stdout and not CJK.search(listed.stdout)
+    listed = runner.invoke(app, ["cards"])
+    assert "KV cache" in listed.stdout and not CJK.search(listed.stdout)
     shown = runner.invoke(app, ["cards", "show", "6"], env={"COLUMNS": "120"})
     assert "Question" in shown.stdout and not CJK.search(shown.stdout)
     assert "问题" in runner.invoke(app, ["cards", "show", "6", "--lang", "zh"]).stdout  # the option wins

@@ -149,9 +149,11 @@ def test_an_endless_import_is_stopped_at_the_per_test_limit() -> None:
 
 
 def test_the_run_limit_stays_the_outer_fence() -> None:
-    result = _check("blocks_the_stop_signal.py", timeout=8, test_timeout=2)  # the per-test limit cannot reach it
+    result = _check("blocks_the_stop_signal.py", timeout=10, test_timeout=2)  # the per-test limit cannot reach it
     assert (result.outcome, result.exit_code) == ("timeout", 1)
-    assert result.message == "time limit of 8 s reached in test_scale_multiplies"
+    # where it struck: in the blocked test, or (on a machine too busy to start the tests in 10 s) before it
+    assert result.message in ("time limit of 10 s reached in test_scale_multiplies",
+                              "time limit of 10 s reached before any test started (importing or collecting)")
 
 
 def test_memory_bomb_hits_the_memory_limit() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,8 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def dry_run(*variables: str) -> list[str]:
     """The commands that would create .venv (nothing is run), one per line."""
-    out = subprocess.run(["make", "-n", "-B", ".venv/.installed", *variables], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60, check=True)  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # not a sub-make of `make test`
+    out = subprocess.run(["make", "-n", "-B", "--no-print-directory", ".venv/.installed", *variables], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
     return out.stdout.splitlines()
 
 

@@ -26,19 +26,15 @@ def unwritable_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("args", "target"),
-    [
-        (["config", "language", "en"], "home (Not a directory)"),  # the home folder itself cannot be made
-        (["lab", "start", "fake_add"], "workspace"),
-        (["lab", "hint", "fake_add"], "hints.json"),
-        (["lab", "reset", "fake_add", "--yes"], "workspace"),
-    ],
+    "args",
+    [["config", "language", "en"], ["lab", "start", "fake_add"], ["lab", "hint", "fake_add"],
+     ["lab", "reset", "fake_add", "--yes"]],  # fmt: skip
 )
-def test_each_write_is_one_line_naming_the_file(unwritable_home: Path, args: list[str], target: str) -> None:
+def test_each_write_is_one_line_naming_the_file(unwritable_home: Path, args: list[str]) -> None:
     result = runner.invoke(app, args, env={"COLUMNS": "60"})
     assert result.exit_code == 2 and not isinstance(result.exception, OSError), result.output
     (line,) = result.output.splitlines()  # one line, even on a narrow terminal
-    assert line.startswith(f"error: cannot write {unwritable_home}") and target in line
+    assert line.startswith(f"error: cannot write {unwritable_home}") and "(Not a directory)" in line
     assert "set TRAINER_HOME to a folder you can write to" in line
 
 

@@ -234,7 +234,9 @@ async def test_a_damaged_database_leaves_the_cards_and_labs_reachable(trainer_ho
     (trainer_home / "progress.db").write_bytes(b"not a database " * 200)
     app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
     async with app.run_test(size=(100, 32)) as pilot:
-        await app.workers.wait_for_complete()
+        while not app.load_error:  # the store is opened after the first frame: on a busy machine, well after it
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
         await pilot.pause()
         dashboard = app.screen
         assert dashboard.query_one("#due-count").value == "?"  # unknown, not "loading" forever
