@@ -36,7 +36,7 @@ class ReviewScreen(Screen[None]):
         Binding("u", "undo", "undo", id="review.undo", tooltip="Undo the last grade"),
         Binding("o", "open_lab", "lab", id="review.lab", tooltip="Open this card's coding lab"),
         Binding("z", "toggle_lang", "zh/en", id="review.lang", tooltip="Switch the card language"),
-        Binding("l", "labs", "labs", id="review.labs", tooltip="The lab list"),
+        Binding("l", "labs", "labs", show=False, id="review.labs", tooltip="The lab list"),
         Binding("escape", "back", "back", id="review.back", tooltip="Back to the dashboard"),
     ]
 
@@ -79,13 +79,8 @@ class ReviewScreen(Screen[None]):
         await self.show_current()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer offers what works now: the card's keys while there is a card, the lab list once none is
-        left (undo and back always)."""
-        if action in CARD_ACTIONS:
-            return self.card is not None
-        if action == "labs":
-            return self.card is None
-        return True
+        """The footer offers what works now: the card's keys only while there is a card."""
+        return self.card is not None or action not in CARD_ACTIONS
 
     async def show_current(self) -> None:
         """Draw the current card (question only), or the empty panel."""
