@@ -240,6 +240,7 @@ async def test_a_damaged_database_leaves_the_cards_and_labs_reachable(trainer_ho
         await pilot.pause()
         dashboard = app.screen
         assert dashboard.query_one("#due-count").value == "?"  # unknown, not "loading" forever
+        assert "loading" not in str(dashboard.query_one("#heatmap").render())
         assert "is not an SQLite database" in str(dashboard.query_one("#hint").render())
         await pilot.press("l")
         await pilot.pause()

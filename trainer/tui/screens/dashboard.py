@@ -73,6 +73,7 @@ class DashboardScreen(Screen[None]):
             return
         for figure in self.query(Figure):
             figure.show("?")
+        self.query_one("#heatmap", HeatmapView).show_unknown("unknown: your progress cannot be read")
         self.query_one("#hint", Static).update(
             f"[b red]Cannot open your progress:[/] {escape(error)}\n"
             "The cards ([b]b[/b]) and the labs ([b]l[/b]) still open; reviews and statistics need the database."
