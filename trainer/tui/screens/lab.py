@@ -57,7 +57,6 @@ class LabScreen(Screen[None]):
         self.slug = slug
         self.lab: Lab | None = None
         self.hints_shown = 0
-        self.shown_tests: set[str] = set()
         self.check_worker: Worker[None] | None = None
         self.showing_solution = False
         self.checked_sha = ""
@@ -187,7 +186,6 @@ class LabScreen(Screen[None]):
             return
         self.query_one(TestResults).clear()
         self.query_one("#stale", Static).display = False
-        self.shown_tests.clear()
         self.checked_sha = ""
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one("#verdict", Static).update("checking… (c again cancels)")
@@ -220,7 +218,6 @@ class LabScreen(Screen[None]):
             verdict.update(f"[red]your file could not be imported:[/] {escape(item.message)}")
         elif kind == "finished" and item.result is not None:
             results.add(item.result)
-            self.shown_tests.add(item.result.nodeid)
             progress.advance(1)
         elif kind is None:
             self.app.backend.last_results[self.slug] = item
@@ -233,7 +230,7 @@ class LabScreen(Screen[None]):
         style = VERDICT_STYLES.get(result.outcome, "red")
         line = (f"[{style}][b]{result.outcome.upper()}[/b][/] {result.passed}/{result.total} passed "
                 f"[dim]{result.seconds:.1f}s {result.device}[/]")  # fmt: skip
-        message = result.import_error and "your file could not be imported" or result.message
+        message = "your file could not be imported" if result.import_error else result.message
         if message and not message.startswith("every test: "):
             line += f"\n{escape(message)}"
         self.query_one("#verdict", Static).update(line)
@@ -244,7 +241,7 @@ class LabScreen(Screen[None]):
     def _belongs_to(self, sha: str) -> None:
         """The shown results are those of the file with this hash: mark them stale at once if it has changed."""
         self.checked_sha = sha
-        self._seen_stamp = None
+        self._seen_stamp = (-1, -1)  # no file has this stamp: look now
         self._mark_stale()
 
     def _show_last_attempt(self) -> None:
