@@ -74,7 +74,7 @@ class Lab:
 
     @property
     def hints_file(self) -> Path:
-        """Three `## Hint N` sections."""
+        """Three `## Hint N` sections, then the same three as `## 提示 N`."""
         return self.folder / "hints.md"
 
     @property
