@@ -42,8 +42,19 @@ def call(fn: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
         raise AssertionError(f"{what} raised RuntimeError: {exc}{looks_like(mistakes.MERGE_VIEW)}") from None
 
 
+def require_tensor(got: Any, name: str) -> None:
+    """Fail unless the answer is a Tensor; a tuple gets its own explanation."""
+    if isinstance(got, tuple):
+        raise AssertionError(
+            f"{name}: expected a Tensor, got a tuple of {len(got)}: return only the output, not (output, weights) "
+            "as nn.MultiheadAttention does"
+        )
+    require(isinstance(got, Tensor), f"{name}: expected a Tensor, got {type(got).__name__}")
+
+
 def check(got: Any, expected: Tensor, *, name: str, mistakes: Mistakes = None, **tol: float) -> None:
     """assert_close, plus a pointer at the mask when the answer has NaN (every test mask leaves a key per row)."""
+    require_tensor(got, name)
     try:
         assert_close(got, expected, name=name, mistakes=mistakes, **tol)
     except AssertionError as exc:
@@ -256,7 +267,7 @@ def test_scores_are_stable_for_large_values(lab: Any, device: torch.device) -> N
     weights64 = {n: (w.double(), None if b is None else b.double()) for n, (w, b) in weights.items()}
     expected = expected_output(oracle(weights64, H, torch.float64), x.double()).float()
     got = run_forward(learner_module(lab, weights, H, device), x)
-    require(isinstance(got, Tensor), f"MultiHeadAttention.forward returned {type(got).__name__}, not a Tensor")
+    require_tensor(got, "MultiHeadAttention.forward")
     if not bool(torch.isfinite(got).all()):
         raise AssertionError(
             "MultiHeadAttention gives inf or NaN when the scores are about 180" + looks_like(mistakes.UNSTABLE)
@@ -313,7 +324,8 @@ def test_gradients_match_nn_multihead_attention(lab: Any, device: torch.device) 
     module = learner_module(lab, weights, H, device)
     x_in, ctx_in = x.clone().requires_grad_(), context.clone().requires_grad_()
     out = run_forward(module, x_in, mask=mask, context=ctx_in)
-    require(isinstance(out, Tensor) and out.requires_grad,
+    require_tensor(out, "MultiHeadAttention.forward")
+    require(out.requires_grad,
             "MultiHeadAttention's output does not require grad: it must stay differentiable in x, context and the "
             "projections (no torch.no_grad(), .detach(), .data or .item() on the way)")
     params = {f"{attr}.{p}": getattr(getattr(module, attr), p) for attr in PROJECTIONS.values() for p in ("weight", "bias")}
