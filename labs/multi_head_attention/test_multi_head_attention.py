@@ -52,11 +52,11 @@ def require_tensor(got: Any, name: str) -> None:
     require(isinstance(got, Tensor), f"{name}: expected a Tensor, got {type(got).__name__}")
 
 
-def check(got: Any, expected: Tensor, *, name: str, mistakes: Mistakes = None, **tol: float) -> None:
+def check(got: Any, expected: Tensor, *, name: str, known: Mistakes = None, **tol: float) -> None:
     """assert_close, plus a pointer at the mask when the answer has NaN (every test mask leaves a key per row)."""
     require_tensor(got, name)
     try:
-        assert_close(got, expected, name=name, mistakes=mistakes, **tol)
+        assert_close(got, expected, name=name, mistakes=known, **tol)
     except AssertionError as exc:
         if isinstance(got, Tensor) and bool(torch.isnan(got).any()) and "This looks like" not in str(exc):
             raise AssertionError(
@@ -84,7 +84,8 @@ def projection(module: nn.Module, attr: str, d_model: int) -> nn.Linear:
         narrow = layer.out_features < d_model and layer.in_features == d_model
         raise AssertionError(
             f"{attr} is nn.Linear({layer.in_features}, {layer.out_features}), expected nn.Linear({d_model}, "
-            f"{d_model})" + (" : one projection serves all heads at once, d_model -> d_model" if narrow else "")
+            f"{d_model})" + (": one projection serves all heads at once (each head is a slice of its output)"
+                             if narrow else "")
         )
     return layer
 
@@ -187,7 +188,7 @@ def test_split_heads_gives_each_head_a_contiguous_slice_of_features(
     expected = torch.stack([x[:, :, i * dh : (i + 1) * dh] for i in range(h)], dim=1)  # head i: features i*dh..
     got = call(lab.split_heads, x, h, what="split_heads")
     check(got, expected, name=f"split_heads(x [{b}, {t}, {d}], n_heads={h}) -> [B, H, T, D // H]",
-          mistakes=lambda: mistakes.split_mistakes(x, h))  # fmt: skip
+          known=lambda: mistakes.split_mistakes(x, h))  # fmt: skip
 
 
 @pytest.mark.parametrize(("b", "t", "d", "h"), SPLIT_CASES)
@@ -196,7 +197,7 @@ def test_merge_heads_puts_the_heads_side_by_side(lab: Any, device: torch.device,
     expected = torch.cat([y[:, i] for i in range(h)], dim=-1)  # head 0's features first
     got = call(lab.merge_heads, y, what="merge_heads")
     check(got, expected, name=f"merge_heads(x [{b}, {h}, {t}, {d // h}]) -> [B, T, H * dh]",
-          mistakes=lambda: mistakes.merge_mistakes(y))  # fmt: skip
+          known=lambda: mistakes.merge_mistakes(y))  # fmt: skip
 
 
 def test_merge_heads_undoes_split_heads(lab: Any, device: torch.device) -> None:
@@ -241,7 +242,7 @@ def test_self_attention_matches_nn_multihead_attention(
     got = run_forward(learner_module(lab, weights, n_heads, device), x)
     check(got, expected_output(oracle(weights, n_heads), x),
           name=f"MultiHeadAttention({d_model}, {n_heads}, bias={bias}) on x [2, {t}, {d_model}] (no mask)",
-          mistakes=lambda: mistakes.forward_mistakes(x, weights, n_heads))  # fmt: skip
+          known=lambda: mistakes.forward_mistakes(x, weights, n_heads))  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", list(SELF_MASKS))
@@ -252,7 +253,7 @@ def test_masked_self_attention_matches_nn_multihead_attention(lab: Any, device: 
     got = run_forward(learner_module(lab, weights, H, device), x, mask=mask)
     check(got, expected_output(oracle(weights, H), x, mask),
           name=f"MultiHeadAttention({D}, {H}) with a {kind} mask (True = may attend)",
-          mistakes=lambda: mistakes.forward_mistakes(x, weights, H, mask))  # fmt: skip
+          known=lambda: mistakes.forward_mistakes(x, weights, H, mask))  # fmt: skip
 
 
 def test_scores_are_stable_for_large_values(lab: Any, device: torch.device) -> None:
@@ -273,7 +274,7 @@ def test_scores_are_stable_for_large_values(lab: Any, device: torch.device) -> N
             "MultiHeadAttention gives inf or NaN when the scores are about 180" + looks_like(mistakes.UNSTABLE)
         )
     check(got, expected, name=f"MultiHeadAttention({D}, {H}) with scores near 180", atol=2e-4, rtol=1e-4,
-          mistakes=lambda: mistakes.forward_mistakes(x, weights, H))  # fmt: skip
+          known=lambda: mistakes.forward_mistakes(x, weights, H))  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ cross-attention
@@ -286,7 +287,7 @@ def test_cross_attention_matches_nn_multihead_attention(lab: Any, device: torch.
     got = run_forward(learner_module(lab, weights, H, device), x, context=context)
     check(got, expected_output(oracle(weights, H), x, context=context),
           name=f"cross-attention: x [{B}, {T}, {D}] attends to context [{B}, {s}, {D}]",
-          mistakes=lambda: mistakes.forward_mistakes(x, weights, H, context=context))  # fmt: skip
+          known=lambda: mistakes.forward_mistakes(x, weights, H, context=context))  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", list(CROSS_MASKS))
@@ -297,7 +298,7 @@ def test_masked_cross_attention_matches_nn_multihead_attention(lab: Any, device:
     got = run_forward(learner_module(lab, weights, H, device), x, mask=mask, context=context)
     check(got, expected_output(oracle(weights, H), x, mask, context),
           name=f"cross-attention (T={T}, S={S}) with a {kind} mask",
-          mistakes=lambda: mistakes.forward_mistakes(x, weights, H, mask, context))  # fmt: skip
+          known=lambda: mistakes.forward_mistakes(x, weights, H, mask, context))  # fmt: skip
 
 
 def test_masked_context_positions_have_no_influence(lab: Any, device: torch.device) -> None:
@@ -311,7 +312,7 @@ def test_masked_context_positions_have_no_influence(lab: Any, device: torch.devi
     after = run_forward(module, x, mask=mask, context=changed)
     check(after, before if isinstance(before, Tensor) else torch.zeros(B, T, D, device=device),
           name="output after changing only masked context positions (it must not change)",
-          mistakes=lambda: mistakes.forward_mistakes(x, weights, H, mask, changed))  # fmt: skip
+          known=lambda: mistakes.forward_mistakes(x, weights, H, mask, changed))  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------- gradients and inputs
