@@ -23,7 +23,7 @@ PROJECTIONS = {"q": "q_proj", "k": "k_proj", "v": "v_proj", "out": "out_proj"}
 B, T, S, D, H = 2, 6, 9, 32, 4  # the shapes of the mask and cross-attention tests
 
 
-# ----------------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------------------ building blocks
 
 
 def require(condition: bool, message: str) -> None:
