@@ -1,6 +1,6 @@
 """online_softmax_attention computes the full score matrix and a plain softmax (right values, O(Tq * Tk) memory).
 
-Message: a full 128 x 128 score matrix
+Message: a full 64 x 64 score matrix
 """
 
 from __future__ import annotations
