@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from labs.efficient_attention import mistakes
 from labs.efficient_attention.mistakes import attend, causal_mask
-from labs.grading import assert_close, assert_count, generator, looks_like, reference, seeded, seeded_many, time_limit
+from labs.grading import assert_close, assert_count, generator, looks_like, seeded, seeded_many, time_limit
 from labs.grading.memory import TensorRecorder
 
 # (B, H, Tq, Tk, d): all different, so a wrong axis changes the shape or the values.
@@ -76,7 +77,7 @@ def large_score_qkv(device: torch.device, sign: float, jump: bool = False) -> li
     return [t.to(device) for t in (q, k, v)]
 
 
-def unchanged(lab_call: Any, inputs: dict[str, Tensor], function: str) -> None:
+def unchanged(lab_call: Callable[[], object], inputs: dict[str, Tensor], function: str) -> None:
     """Call `lab_call` and fail if it changed any of `inputs` in place."""
     before = {name: t.clone() for name, t in inputs.items()}
     lab_call()
@@ -218,9 +219,12 @@ def test_online_rescales_when_the_max_jumps_between_blocks(lab: Any, device: tor
                 "subtract the running maximum, not the first block's")  # fmt: skip
 
 
-def score_matrices(recorded: list[tuple[str, tuple[int, ...], torch.dtype]], B: int, H: int, Tq: int, Tk: int) -> list:
-    """Floating-point tensors that could hold all B x H x Tq x Tk scores: Tq * Tk in their last two dims, or
-    that many elements per (batch, head) in any layout (e.g. all blocks' scores at once)."""
+Recorded = list[tuple[str, tuple[int, ...], torch.dtype]]  # (operator, shape, dtype) of each tensor created
+
+
+def score_matrices(recorded: Recorded, B: int, H: int, Tq: int, Tk: int) -> Recorded:
+    """Floating-point tensors that could hold the scores: Tq * Tk elements in their last two dims, or B * H * Tq * Tk
+    in any layout (all blocks' scores at once). Boolean or integer masks are not scores, so they are not counted."""
     return [
         (op, shape, dtype)
         for op, shape, dtype in recorded
