@@ -64,6 +64,9 @@ class CheckResult:
     output: str = ""
     output_cut: int = 0
     returncode: int | None = None
+    sandbox: dict[str, Any] = field(default_factory=dict)
+    """What protected the learner's data during the run: `applied` and `missing` protections (name: why not), and
+    `backup`, the day's copy of progress.db (trainer.labs.sandbox, trainer.store.backup)."""
 
     @property
     def not_run(self) -> int:
