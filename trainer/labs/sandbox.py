@@ -153,23 +153,23 @@ class _Libc:
         self._lib.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 
     @staticmethod
-    def _check(result: int, what: str) -> None:
+    def _check(result: int) -> None:
         if result != 0:
             errno = ctypes.get_errno()
-            raise OSError(errno, f"{what}: {os.strerror(errno)}")
+            raise OSError(errno, os.strerror(errno))
 
     def unshare(self, flags: int) -> None:
         """unshare(2)."""
-        self._check(self._lib.unshare(flags), "unshare")
+        self._check(self._lib.unshare(flags))
 
     def mount(self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
         """mount(2)."""
         encode = (lambda s: None if s is None else os.fsencode(s))  # noqa: E731
-        self._check(self._lib.mount(encode(source), encode(target), encode(fstype), flags, encode(data)), "mount")
+        self._check(self._lib.mount(encode(source), encode(target), encode(fstype), flags, encode(data)))
 
     def die_with_parent(self) -> None:
         """SIGKILL this process when its parent dies."""
-        self._check(self._lib.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+        self._check(self._lib.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0))
 
 
 def _write(path: str, text: str) -> None:
@@ -269,23 +269,24 @@ def _make_read_only(libc: _Libc, spec: Spec) -> str:
     return f"still writable: {', '.join(left)}" if left else ""
 
 
-def _namespaces(libc: _Libc) -> tuple[dict[str, str], bool]:
-    """Unshare what the OS allows: ({protection: why not}, whether a user namespace was made)."""
+def _namespaces(libc: _Libc) -> tuple[dict[str, str], str]:
+    """Unshare what the OS allows: ({protection: why not}, why no user namespace was made or ''). A PID namespace
+    is only asked for with a mount namespace, which its fresh /proc needs."""
     missing: dict[str, str] = {}
     try:
         _own_user_namespace(libc, 0, os.getuid(), os.getgid())
         no_user_ns = ""
     except OSError as exc:
         no_user_ns = f"no user namespace ({exc.strerror})"
-    for flag, protection in ((CLONE_NEWNS, DATA_HIDDEN), (CLONE_NEWNET, NO_NETWORK), (CLONE_NEWPID, OWN_PROCESSES)):
+    for flag, protection in ((CLONE_NEWNET, NO_NETWORK), (CLONE_NEWNS, DATA_HIDDEN), (CLONE_NEWPID, OWN_PROCESSES)):
+        if flag == CLONE_NEWPID and DATA_HIDDEN in missing:
+            missing[OWN_PROCESSES] = missing[READ_ONLY] = missing[DATA_HIDDEN]
+            break
         try:
             libc.unshare(flag)
         except OSError as exc:
-            missing[protection] = no_user_ns or exc.strerror
-    if DATA_HIDDEN in missing:
-        missing[READ_ONLY] = missing[DATA_HIDDEN]
-        missing.setdefault(OWN_PROCESSES, "no mount namespace for a fresh /proc")
-    return missing, not no_user_ns
+            missing[protection] = no_user_ns or str(exc)
+    return missing, no_user_ns
 
 
 def _step(missing: dict[str, str], protection: str, action: Callable[[], str]) -> None:
@@ -303,6 +304,20 @@ def _fresh_proc(libc: _Libc) -> str:
     return ""
 
 
+def _lock_mounts(libc: _Libc, missing: dict[str, str], no_user_ns: str) -> None:
+    """Enter a nested user and mount namespace: every mount above is then locked (no unmount, no remount
+    read-write, even for root in it). Without user namespaces (a privileged process) they stay undoable: said so."""
+    why = no_user_ns
+    if not why:
+        try:
+            _own_user_namespace(libc, CLONE_NEWNS, os.getuid(), os.getgid())
+            return
+        except OSError as exc:
+            why = exc.strerror
+    for protection in (DATA_HIDDEN, READ_ONLY):
+        missing.setdefault(protection, f"set up but not locked, so the check's code could undo it ({why})")
+
+
 def enter(spec: Spec) -> dict[str, str]:
     """Apply every protection of NAMESPACE_PROTECTIONS the OS allows to this single-threaded process.
 
@@ -312,7 +327,7 @@ def enter(spec: Spec) -> dict[str, str]:
     if sys.platform != "linux":
         return {p: "needs Linux namespaces" for p in NAMESPACE_PROTECTIONS}
     libc = _Libc()
-    missing, user_ns = _namespaces(libc)
+    missing, no_user_ns = _namespaces(libc)
     if OWN_PROCESSES not in missing:
         pid = os.fork()
         if pid:
@@ -323,8 +338,7 @@ def enter(spec: Spec) -> dict[str, str]:
         _step(missing, READ_ONLY, lambda: _make_read_only(libc, spec))
         if OWN_PROCESSES not in missing:
             _step(missing, OWN_PROCESSES, lambda: _fresh_proc(libc))
-        if user_ns:  # a nested user namespace locks every mount above: no unmount, no remount read-write
-            _own_user_namespace(libc, CLONE_NEWNS, os.getuid(), os.getgid())
+        _lock_mounts(libc, missing, no_user_ns)
         os.chdir(os.getcwd())  # the working folder again, through its writable mount
     return {p: missing.get(p, "") for p in NAMESPACE_PROTECTIONS}
 
