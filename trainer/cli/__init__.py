@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from trainer import __version__
-from trainer.cli import cards_cmd, lab_cmd, review_cmd
+from trainer.cli import cards_cmd, lab_cmd, restore_cmd, review_cmd
 
 app = typer.Typer(
     help="Transformer interview trainer: SM-2 review cards and autograded coding labs.",
@@ -18,6 +18,7 @@ app = typer.Typer(
 cards_cmd.register(app)
 review_cmd.register(app)
 lab_cmd.register(app)
+restore_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -38,6 +38,8 @@ class Backup:
     kind: str
     made: datetime
     size: int
+    reviews: int | None
+    """Grades it holds (undone ones left out); None when it cannot be read."""
 
     @property
     def name(self) -> str:
@@ -125,6 +127,18 @@ def before_upgrade(db: Path, version: int) -> Path:
     return copy_database(db, backup_folder(db) / f"progress-v{version}-before-upgrade-{_stamp()}.db")
 
 
+def _reviews(path: Path) -> int | None:
+    """The grades a copy holds, None when it cannot be read."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return int(con.execute("SELECT count(*) FROM review_log WHERE NOT undone").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+
+
 def list_backups(db: Path) -> list[Backup]:
     """Every copy of `db`, newest first."""
     folder = backup_folder(db)
@@ -135,7 +149,8 @@ def list_backups(db: Path) -> list[Backup]:
             if match:
                 info = path.stat()
                 kind = kind.format(match.group(1)) if pattern is _UPGRADE else kind
-                found.append(Backup(path, kind, datetime.fromtimestamp(info.st_mtime, timezone.utc), info.st_size))
+                made = datetime.fromtimestamp(info.st_mtime, timezone.utc)
+                found.append(Backup(path, kind, made, info.st_size, _reviews(path)))
     return sorted(found, key=lambda b: b.made, reverse=True)
 
 
