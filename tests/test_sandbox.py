@@ -193,11 +193,11 @@ def test_a_crash_inside_is_a_crash_outside(tmp_path: Path) -> None:
 
 def test_a_data_folder_that_holds_the_project_is_left_visible_and_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRAINER_HOME", str(ROOT.parent))
-    plan = plan_check("fake_add", SOLUTION, labs_root=FAKE_LABS)
-    plan.tmpdir.cleanup()
-    assert str(ROOT.parent) not in plan.hidden
-    assert plan.notes == {sandbox.DATA_HIDDEN: f"{ROOT.parent} holds the project, Python or the check itself"}
-    assert "TRAINER_HOME" not in plan.env and plan.env["HOME"] != os.environ.get("HOME")
+    launch = plan_check("fake_add", SOLUTION, labs_root=FAKE_LABS).launch
+    launch.tmpdir.cleanup()
+    assert str(ROOT.parent) not in launch.hidden
+    assert launch.notes == {sandbox.DATA_HIDDEN: f"{ROOT.parent} holds the project, Python or the check itself"}
+    assert "TRAINER_HOME" not in launch.env and launch.env["HOME"] != os.environ.get("HOME")
 
 
 def test_a_check_where_user_namespaces_are_off_still_runs_and_says_what_is_missing(tmp_path: Path) -> None:

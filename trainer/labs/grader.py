@@ -12,10 +12,9 @@ iterator, for the TUI). The subprocess is `python -m pytest <labs/slug/test_slug
   gigabytes of libraries); none on CUDA;
 - stdin closed, stdout+stderr merged and capped to the last 64 KiB;
 - per-test results read from the plugin's JSON-lines file, never from pytest's text output;
-- a sandbox (`trainer.labs.sandbox`): a scrubbed environment, a fresh HOME, TMPDIR and working folder, and where
-  Linux allows it the trainer's data hidden, every file but the check's own folder read-only, no network and no
-  other process in sight. What applied is in the result's `sandbox`, with the day's copy of progress.db
-  (`trainer.store.backup`), made before the first check of the day.
+- a sandbox (`trainer.labs.launch`, `trainer.labs.sandbox`): a scrubbed environment, a fresh HOME, TMPDIR and
+  working folder, and where Linux allows it the trainer's data hidden, every file but the check's own folder
+  read-only, no network and no other process in sight; the verdict's `sandbox` says what applied.
 
 `device="auto"` means "cuda if the grading subprocess sees one": the plugin probes torch there (the
 trainer never imports torch) and then applies the memory limit only if it picked cpu.
@@ -29,20 +28,16 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import platformdirs
-
-from trainer.labs import sandbox
+from trainer.labs.launch import Launch, prepare
 from trainer.labs.registry import Lab, LabError, find_lab
 from trainer.labs.results import CheckResult, ReportReader, RunState, TestEvent
-from trainer.paths import PROJECT_ROOT, db_path, trainer_home
+from trainer.paths import PROJECT_ROOT
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY = 4 << 30
@@ -74,71 +69,24 @@ def pytest_args(lab: Lab, file: Path, device: str) -> list[str]:
 
 @dataclass
 class Plan:
-    """A validated run: the command, its environment, folder and limits, and the state it reports into."""
+    """A validated run: its launch (command, environment, folder, sandbox), limits, and the state it reports into."""
 
-    command: list[str]
-    env: dict[str, str]
-    cwd: Path
+    launch: Launch
     timeout: float
     state: RunState
     reader: ReportReader
-    tmpdir: tempfile.TemporaryDirectory[str]
-    hidden: tuple[str, ...] = ()
-    removed: set[str] = field(default_factory=set)
-    protections: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    backup: str = ""
 
     def events(self) -> list[TestEvent]:
-        """New UI events from the report file (the sandbox's own event is kept for the verdict)."""
-        events = []
-        for raw in self.reader.read():
-            if raw.get("event") == sandbox.REPORT_EVENT:
-                reported = raw.get("protections", {})
-                self.protections.update({k: str(reported[k]) for k in sandbox.NAMESPACE_PROTECTIONS if k in reported})
-            elif (event := self.state.apply(raw)) is not None:
-                events.append(event)
-        return events
+        """New UI events from the report file."""
+        raws = (raw for raw in self.reader.read() if not self.launch.take(raw))
+        return [e for e in (self.state.apply(raw) for raw in raws) if e is not None]
 
     def finish(self, returncode: int | None, timed_out: bool, seconds: float) -> CheckResult:
-        """Read the last events, build the verdict (failures the sandbox caused say so), remove the check's folder."""
+        """Read the last events, build the verdict (with the sandbox's part), remove the check's folder."""
         self.events()
         result = self.state.finish(returncode, timed_out, seconds)
-        self.tmpdir.cleanup()
-        status = {**self.protections, **self.notes}
-        applied = [name for name in sandbox.PROTECTIONS if status.get(name) == ""]
-        missing = {name: why for name, why in status.items() if why}
-
-        def explain(message: str) -> str:
-            return sandbox.explain(message, applied, self.hidden, self.removed)
-
-        return replace(
-            result,
-            tests=tuple(replace(t, message=explain(t.message)) for t in result.tests),
-            message=explain(result.message),
-            sandbox={"applied": applied, "missing": missing, "backup": self.backup},
-        )
-
-
-def _data_folders(needed: list[Path]) -> tuple[list[str], str]:
-    """The trainer's data folders a check must not see (TRAINER_HOME and the platform's default one), and why one
-    is left visible: it holds something the check needs (the project, Python, the check's folder)."""
-    folders = {trainer_home().resolve(), Path(platformdirs.user_data_dir("trainer", appauthor=False)).resolve()}
-    hidden, kept = [], []
-    for folder in sorted(folders):
-        (kept if any(n == folder or folder in n.parents for n in needed) else hidden).append(str(folder))
-    return hidden, f"{', '.join(kept)} holds the project, Python or the check itself" if kept else ""
-
-
-def _daily_backup() -> tuple[str, str]:
-    """Today's copy of progress.db, made now if it is the first check of the day: (its path or '', why it failed)."""
-    from trainer.store.backup import BackupError, daily_backup  # imported here: only a check needs it
-
-    try:
-        made = daily_backup(db_path())
-    except BackupError as exc:
-        return "", str(exc)
-    return str(made or ""), ""
+        self.launch.tmpdir.cleanup()
+        return self.launch.verdict(result)
 
 
 def plan_check(
@@ -160,25 +108,8 @@ def plan_check(
     if not lab.test_file.is_file():
         raise LabError(f"lab {slug!r} has no test file {lab.test_file.name}")
     limit = None if device == "cuda" or not memory_bytes else int(memory_bytes)
-    backup, backup_failed = _daily_backup()
-    tmpdir = tempfile.TemporaryDirectory(prefix="trainer-check-")
-    folder = Path(tmpdir.name)
-    home, work, tmp = folder / "home", folder / "work", folder / "tmp"
-    for path in (home, work, tmp):
-        path.mkdir()
-    report = folder / "report.jsonl"
     limit_args = [] if limit is None else ["--memory-limit", str(limit)]
-    pytest = [sys.executable, "-m", "pytest", *pytest_args(lab, file, device), "--report-file", str(report)]
-    hidden, visible = _data_folders([PROJECT_ROOT, Path(sys.prefix), Path(sys.base_prefix), folder.resolve()])
-    spec = sandbox.Spec(
-        hide=hidden, keep=str(file), writable=str(folder), report=str(report),
-        read_only=[str(PROJECT_ROOT), str(lab.root), str(Path.home())],
-    )  # fmt: skip
-    python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = sandbox.environment(os.environ, str(home), str(tmp), {
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1", "PYTHONPATH": python_path,
-    })  # fmt: skip
+    launch = prepare(file, lab.root, [*pytest_args(lab, file, device), *limit_args])
     state = RunState(
         slug=lab.slug,
         file=file,
@@ -188,11 +119,7 @@ def plan_check(
         timeout=float(timeout),
         memory_bytes=limit,
     )
-    protections = {sandbox.CLEAN_ENV: "", sandbox.FRESH_HOME: ""}
-    protections.update({p: "the check ended before its sandbox was set up" for p in sandbox.NAMESPACE_PROTECTIONS})
-    notes = {name: why for name, why in ((sandbox.DATA_HIDDEN, visible), ("daily_backup", backup_failed)) if why}
-    return Plan(sandbox.command(spec, pytest + limit_args), env, work, float(timeout), state, ReportReader(report),
-                tmpdir, tuple(hidden), sandbox.removed_names(os.environ, env), protections, notes, backup)  # fmt: skip
+    return Plan(launch, float(timeout), state, ReportReader(launch.report))
 
 
 def _kill_group(pid: int) -> None:
@@ -217,7 +144,7 @@ def check_lab(
     plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root)
     start = time.monotonic()
     proc = subprocess.Popen(
-        plan.command, cwd=plan.cwd, env=plan.env, stdin=subprocess.DEVNULL,
+        plan.launch.command, cwd=plan.launch.cwd, env=plan.launch.env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -271,7 +198,7 @@ async def stream_check(
     plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root)
     start = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
-        *plan.command, cwd=plan.cwd, env=plan.env, stdin=asyncio.subprocess.DEVNULL,
+        *plan.launch.command, cwd=plan.launch.cwd, env=plan.launch.env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None
