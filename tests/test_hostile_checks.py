@@ -177,7 +177,7 @@ def test_a_file_that_opens_a_socket_reaches_nothing(tmp_path: Path) -> None:
     if namespaces_allowed():
         assert listener.received == []
         assert verdict["message"] == ("every test: importing opens_socket.py raised OSError: [Errno 101] Network is "
-                                      "unreachable [sandbox: checks run without network]")  # fmt: skip
+                                      "unreachable (sandbox: checks run without network)")  # fmt: skip
     else:
         assert listener.received and b"Hostile learner file" in listener.received[0]
 
@@ -202,14 +202,14 @@ def test_the_tui_s_streamed_check_is_sandboxed_too(tmp_path: Path, trainer_home:
     history = _seed(trainer_home / "progress.db")
     learner = hostile_file("overwrites_database.py", tmp_path, safe_root=tmp_path, data_folder=trainer_home)
 
-    async def verdict() -> CheckResult:
-        items = [item async for item in stream_check("fake_add", learner, labs_root=FAKE_LABS)]
-        assert isinstance(items[-1], CheckResult)
-        return items[-1]
+    async def stream() -> list:
+        return [item async for item in stream_check("fake_add", learner, labs_root=FAKE_LABS)]
 
-    result = asyncio.run(verdict())
-    assert set(result.sandbox["applied"]) == expected_protections()
+    *events, result = asyncio.run(stream())
+    assert isinstance(result, CheckResult) and set(result.sandbox["applied"]) == expected_protections()
     assert _reviews(Path(result.sandbox["backup"])) == history
     if namespaces_allowed():
         assert _reviews(trainer_home / "progress.db") == history
         assert DATA_NOTE in result.message and "TRAINER_HOME is not set" in result.message
+        live = [e.result.message for e in events if e.kind == "finished"]
+        assert len(live) == 5 and all(DATA_NOTE in message for message in live)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox_support import ALWAYS, namespaces_allowed
-from trainer.labs import sandbox
+from trainer.labs import TestEvent, TestResult, sandbox
 from trainer.labs.grader import plan_check
+from trainer.labs.launch import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_LABS = ROOT / "tests" / "fixtures" / "labs"
@@ -76,15 +77,27 @@ def test_a_failure_the_sandbox_caused_says_so(message: str, applied: list[str], 
     if note is None:
         assert explained == message
     else:
-        assert explained.startswith(message + " [sandbox: ") and explained.endswith("]") and note in explained
+        assert explained.startswith(message + " (sandbox: ") and explained.endswith(")") and note in explained
 
 
 def test_several_causes_give_several_notes_once_each() -> None:
     message = ("KeyError: 'TRAINER_HOME' | OSError: [Errno 30] Read-only file system: '/home/a/.local/share/trainer/"
                "progress.db' | OSError: [Errno 30] Read-only file system: '/home/a/.local/share/trainer/x'")  # fmt: skip
     explained = sandbox.explain(message, ALL, HIDDEN, {"TRAINER_HOME"})
-    assert explained.endswith("[sandbox: checks cannot see or change the trainer's data folder; checks run with a "
-                              "scrubbed environment: TRAINER_HOME is not set]")  # fmt: skip
+    assert explained.endswith("(sandbox: checks cannot see or change the trainer's data folder; checks run with a "
+                              "scrubbed environment: TRAINER_HOME is not set)")  # fmt: skip
+
+
+def test_live_failures_get_the_notes_once_the_sandbox_has_reported() -> None:
+    launch = prepare(SOLUTION, FAKE_LABS, [])
+    launch.tmpdir.cleanup()
+    message = "OSError: [Errno 101] Network is unreachable"
+    failing = TestEvent("finished", result=TestResult("x::t", "t", "failed", 0.0, message))
+    assert launch.event(failing) == failing  # no claim before the child said what applied
+    assert not launch.take({"event": "test", "nodeid": "x::t"})
+    assert launch.take({"event": "sandbox", "protections": dict.fromkeys(sandbox.NAMESPACE_PROTECTIONS, "")})
+    explained = launch.event(failing).result
+    assert explained is not None and explained.message == f"{message} (sandbox: checks run without network)"
 
 
 def _spec(tmp_path: Path) -> sandbox.Spec:

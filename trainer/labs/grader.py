@@ -79,7 +79,7 @@ class Plan:
     def events(self) -> list[TestEvent]:
         """New UI events from the report file."""
         raws = (raw for raw in self.reader.read() if not self.launch.take(raw))
-        return [e for e in (self.state.apply(raw) for raw in raws) if e is not None]
+        return [self.launch.event(e) for e in (self.state.apply(raw) for raw in raws) if e is not None]
 
     def finish(self, returncode: int | None, timed_out: bool, seconds: float) -> CheckResult:
         """Read the last events, build the verdict (with the sandbox's part), remove the check's folder."""

@@ -19,7 +19,7 @@ from typing import Any
 import platformdirs
 
 from trainer.labs import sandbox
-from trainer.labs.results import CheckResult
+from trainer.labs.results import CheckResult, TestEvent
 from trainer.paths import PROJECT_ROOT, db_path, trainer_home
 
 NOT_SET_UP = "the check ended before its sandbox was set up"
@@ -52,19 +52,33 @@ class Launch:
         self.status.update({k: str(reported[k]) for k in sandbox.NAMESPACE_PROTECTIONS if k in reported})
         return True
 
+    def _status(self) -> dict[str, str]:
+        return {**self.status, **self.notes}
+
+    def explain(self, message: str) -> str:
+        """`message` with a note for each part the sandbox had in it."""
+        status = self._status()
+        applied = [name for name in sandbox.PROTECTIONS if status.get(name) == ""]
+        return sandbox.explain(message, applied, self.hidden, self.removed)
+
+    def event(self, event: TestEvent) -> TestEvent:
+        """A live event, a finished test's message explained."""
+        if event.result is None or not event.result.message:
+            return event
+        return replace(event, result=replace(event.result, message=self.explain(event.result.message)))
+
     def verdict(self, result: CheckResult) -> CheckResult:
         """`result` with the sandbox's part: applied and missing protections, the day's copy, notes on failures."""
-        status = {**self.status, **self.notes}
-        applied = [name for name in sandbox.PROTECTIONS if status.get(name) == ""]
-
-        def explain(message: str) -> str:
-            return sandbox.explain(message, applied, self.hidden, self.removed)
-
+        status = self._status()
         return replace(
             result,
-            tests=tuple(replace(t, message=explain(t.message)) for t in result.tests),
-            message=explain(result.message),
-            sandbox={"applied": applied, "missing": {k: v for k, v in status.items() if v}, "backup": self.backup},
+            tests=tuple(replace(t, message=self.explain(t.message)) for t in result.tests),
+            message=self.explain(result.message),
+            sandbox={
+                "applied": [name for name in sandbox.PROTECTIONS if status.get(name) == ""],
+                "missing": {name: why for name, why in status.items() if why},
+                "backup": self.backup,
+            },
         )
 
 

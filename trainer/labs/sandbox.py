@@ -137,7 +137,7 @@ def explain(message: str, applied: Sequence[str], hidden: Sequence[str], removed
     """`message`, with a note when it failed because of the sandbox (a hidden or read-only path, no network, a
     removed variable)."""
     notes = _notes(message, applied, hidden, removed)
-    return f"{message} [sandbox: {'; '.join(notes)}]" if notes else message
+    return f"{message} (sandbox: {'; '.join(notes)})" if notes else message
 
 
 # --------------------------------------------------------------------------- the child's side
@@ -300,6 +300,7 @@ def _step(missing: dict[str, str], protection: str, action: Callable[[], str]) -
 
 
 def _fresh_proc(libc: _Libc) -> str:
+    """Mount a /proc of this PID namespace over the old one."""
     libc.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     return ""
 
