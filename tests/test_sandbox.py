@@ -162,7 +162,7 @@ def test_the_child_hides_the_data_keeps_the_learner_s_file_and_passes_its_exit_c
     learner.write_text("ANSWER = 42\n")
     (check / "home").mkdir(parents=True)
     spec = sandbox.Spec([str(data)], str(learner), str(check), str(check / "report.jsonl"), [str(ROOT)])
-    argv = [sys.executable, "-c", PROBE, str(data), str(learner), str(ROOT)]
+    argv = ["-c", PROBE, str(data), str(learner), str(ROOT)]
     env = dict(os.environ, HOME=str(check / "home"))
     out = subprocess.run(sandbox.command(spec, argv), cwd=check, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 7, out.stderr
@@ -184,7 +184,7 @@ def test_the_child_hides_the_data_keeps_the_learner_s_file_and_passes_its_exit_c
 def test_a_privileged_child_without_user_namespaces_says_its_mounts_are_not_locked(tmp_path: Path) -> None:
     """As root in a user namespace that allows no nested one: mounts work, but the check's code could undo them."""
     spec = _spec(tmp_path)
-    argv = sandbox.command(spec, [sys.executable, "-c", "pass"])
+    argv = sandbox.command(spec, ["-c", "pass"])
     if namespaces_allowed():
         argv = ["unshare", "--user", "--map-root-user", "sh", "-c",
                 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"', "sh", *argv]  # fmt: skip
@@ -199,7 +199,7 @@ def test_a_privileged_child_without_user_namespaces_says_its_mounts_are_not_lock
 
 
 def test_a_crash_inside_is_a_crash_outside(tmp_path: Path) -> None:
-    argv = [sys.executable, "-c", "import ctypes; ctypes.string_at(0)"]
+    argv = ["-c", "import ctypes; ctypes.string_at(0)"]
     out = subprocess.run(sandbox.command(_spec(tmp_path), argv), cwd=tmp_path, capture_output=True, timeout=60)
     assert out.returncode == -11
 

@@ -116,8 +116,8 @@ def prepare(learner: Path, lab_root: Path, pytest_argv: Sequence[str]) -> Launch
                                                                          str(Path.home())])  # fmt: skip
     python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env = sandbox.environment(os.environ, str(home), str(tmp), {**_GRADER_ENV, "PYTHONPATH": python_path})
-    argv = [sys.executable, "-m", "pytest", *pytest_argv, "--report-file", str(report)]
-    launch = Launch(sandbox.command(spec, argv), env, work, report, tmpdir, tuple(hidden),
+    python_args = ["-m", "pytest", *pytest_argv, "--report-file", str(report)]
+    launch = Launch(sandbox.command(spec, python_args), env, work, report, tmpdir, tuple(hidden),
                     sandbox.removed_names(os.environ, env), backup)  # fmt: skip
     launch.status = {sandbox.CLEAN_ENV: "", sandbox.FRESH_HOME: ""} | dict.fromkeys(sandbox.NAMESPACE_PROTECTIONS,
                                                                                       NOT_SET_UP)  # fmt: skip

@@ -13,11 +13,12 @@ the learner's code cannot unmount or remount them even as root in its namespace.
 and reported, never fatal: on macOS, or where user namespaces are off, the check runs with the scrubbed
 environment and the fresh folders alone.
 
-`enter` needs a single-threaded process: the cold grader runs this file by path (`python -P sandbox.py SPEC --
-COMMAND...`: the standard library only, so the child starts quickly) and it execs COMMAND once inside. A
-warm grader that forks one child per check calls `enter(spec)` in that child, then `write_report` and runs
-pytest in-process: with a PID namespace, `enter` forks once more and returns only in the process that is to run
-the check, while the caller waits outside and exits with its status.
+`enter` needs a single-threaded process. The cold grader runs this file by path (`python -P sandbox.py SPEC -- -m
+pytest ARGS...`: it needs only the standard library and is no package's module, so nothing else is imported
+first); once inside, it runs pytest in the same interpreter, as `python -m pytest ARGS...` would. A warm grader
+that forks one child per check would call `enter(spec)` in that child, then `write_report`, then run pytest there:
+with a PID namespace, `enter` forks once more and returns only in the process that is to run the check, while
+the caller waits outside and exits as it does.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import resource
+import runpy
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -87,9 +89,10 @@ class Spec:
         return cls(**json.loads(text))
 
 
-def command(spec: Spec, argv: Sequence[str]) -> list[str]:
-    """The child's command line: this file, run by path, enters the sandbox and then execs `argv`."""
-    return [sys.executable, "-P", os.path.realpath(__file__), spec.to_json(), "--", *argv]
+def command(spec: Spec, python_args: Sequence[str]) -> list[str]:
+    """The child's command line: this file, run by path, enters the sandbox, then does in the same interpreter what
+    `python PYTHON_ARGS` would: `-m MODULE ARGS...` or `-c CODE ARGS...`."""
+    return [sys.executable, "-P", os.path.realpath(__file__), spec.to_json(), "--", *python_args]
 
 
 def environment(parent: Mapping[str, str], home: str, tmp: str, extra: Mapping[str, str]) -> dict[str, str]:
@@ -350,14 +353,25 @@ def write_report(path: str, status: Mapping[str, str]) -> None:
         fh.write(json.dumps({"event": REPORT_EVENT, "protections": dict(status)}) + "\n")
 
 
+def _run_as_python(option: str, target: str, args: Sequence[str]) -> None:
+    """Run `python -m MODULE ARGS` or `python -c CODE ARGS` in this interpreter (no second start-up to pay)."""
+    if option == "-m":
+        sys.path.insert(0, os.getcwd())
+        sys.argv = [target, *args]
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        sys.path.insert(0, "")
+        sys.argv = ["-c", *args]
+        exec(compile(target, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+
+
 def main(argv: Sequence[str]) -> None:
-    """`sandbox.py SPEC -- COMMAND...`: enter the sandbox, report what applied, exec COMMAND."""
-    spec_json, separator, *rest = argv
-    if separator != "--" or not rest:
-        raise SystemExit("usage: sandbox.py SPEC -- COMMAND...")
-    spec = Spec.from_json(spec_json)
+    """`sandbox.py SPEC -- (-m MODULE | -c CODE) ARGS...`: enter the sandbox, report what applied, run the rest."""
+    if len(argv) < 4 or argv[1] != "--" or argv[2] not in ("-m", "-c"):
+        raise SystemExit("usage: sandbox.py SPEC -- (-m MODULE | -c CODE) ARGS...")
+    spec = Spec.from_json(argv[0])
     write_report(spec.report, enter(spec))
-    os.execv(rest[0], rest)
+    _run_as_python(argv[2], argv[3], argv[4:])
 
 
 if __name__ == "__main__":
