@@ -2,7 +2,7 @@
 
 One implementation, two thin drivers: `check_lab` (blocking, for the CLI) and `stream_check` (an async
 iterator, for the TUI). The subprocess is `python -m pytest <labs/slug/test_slug.py> --lab-file FILE
---device DEV -p labs.grading.report` run from the project root, with:
+--device DEV -p labs.grading.report`, in a fresh working folder, with:
 
 - the project's pytest settings kept out (`-c labs/grading/pytest.ini`, plugin autoload off);
 - a wall-clock limit (the whole process group is killed);

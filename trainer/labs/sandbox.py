@@ -39,15 +39,8 @@ DATA_HIDDEN = "data_hidden"
 READ_ONLY = "read_only"
 NO_NETWORK = "no_network"
 OWN_PROCESSES = "own_processes"
-PROTECTIONS = {
-    CLEAN_ENV: "a scrubbed environment: no TRAINER_HOME, no user settings, only what Python, locale and CUDA need",
-    FRESH_HOME: "HOME, TMPDIR and the working folder are fresh temporary folders, removed after the check",
-    DATA_HIDDEN: "the trainer's data folders are covered by empty read-only mounts",
-    READ_ONLY: "every file is read-only (the project, the lab's tests, your home) but the check's own folder",
-    NO_NETWORK: "a network namespace of its own: no network at all",
-    OWN_PROCESSES: "a PID namespace and /proc of its own: no other process, nor its files, is in sight",
-}
-"""Every protection a check can get, and what it means (the README and `lab check --json` use these names)."""
+PROTECTIONS = (CLEAN_ENV, FRESH_HOME, DATA_HIDDEN, READ_ONLY, NO_NETWORK, OWN_PROCESSES)
+"""Every protection a check can get, by the names `lab check --json` reports (the README says what each means)."""
 NAMESPACE_PROTECTIONS = (DATA_HIDDEN, READ_ONLY, NO_NETWORK, OWN_PROCESSES)
 REPORT_EVENT = "sandbox"
 
