@@ -144,6 +144,9 @@ PROBE = textwrap.dedent(
         "write_project": attempt(lambda: write(os.path.join(project, "pyproject.toml"))),
         "write_home": attempt(lambda: write(os.path.join(os.environ["HOME"], "ok.txt"))),
         "write_cwd": attempt(lambda: write("here.txt")),
+        "write_dev": attempt(lambda: write("/dev/null")),
+        "write_shm": attempt(lambda: (write(f"/dev/shm/probe-{os.getpid()}"), os.remove(f"/dev/shm/probe-{os.getpid()}")))
+        if os.path.isdir("/dev/shm") else "ok",
         "connect": attempt(lambda: socket.create_connection(("127.0.0.1", 9), timeout=2)),
         "pid": os.getpid(),
         "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
@@ -170,6 +173,7 @@ def test_the_child_hides_the_data_keeps_the_learner_s_file_and_passes_its_exit_c
     (event,) = [json.loads(line) for line in (check / "report.jsonl").read_text().splitlines()]
     assert event["event"] == "sandbox" and set(event["protections"]) == set(sandbox.NAMESPACE_PROTECTIONS)
     assert seen["learner"] == "ANSWER = 42\n" and seen["write_home"] == "ok" and seen["write_cwd"] == "ok"
+    assert seen["write_dev"] == "ok" and seen["write_shm"] == "ok"  # /dev is left as it is: GPUs, shared memory
     if namespaces_allowed():
         assert event["protections"] == dict.fromkeys(sandbox.NAMESPACE_PROTECTIONS, "")
         assert seen["data"] == ["workspace"]

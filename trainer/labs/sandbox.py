@@ -6,7 +6,7 @@ HOME, TMPDIR, working folder and the report file) and the paths that must end up
 
 The child applies it to itself with `enter(spec)`, before any learner code is loaded, with what Linux allows
 without privileges: a user namespace, then a mount namespace (the data folders covered by empty read-only
-mounts, every other mount remounted read-only, the check's folder bound writable again, a fresh /proc), a
+mounts, every other mount but /dev's remounted read-only, the check's folder bound writable again, a fresh /proc), a
 network namespace (no interface but a loopback that is down) and a PID namespace (no other process in sight, so
 no /proc/<pid>/root, /fd or /environ leads out). A second user and mount namespace then locks those mounts:
 the learner's code cannot unmount or remount them even as root in its namespace. What the OS refuses is left out
@@ -249,8 +249,11 @@ def _hide(libc: _Libc, spec: Spec) -> str:
 
 
 def _make_read_only(libc: _Libc, spec: Spec) -> str:
-    """Remount every mount read-only, then bind the check's folder writable; why not, or ''."""
+    """Remount every mount read-only but /dev's (GPUs, /dev/shm), then bind the check's folder writable; why not,
+    or ''."""
     for point in _mount_points():
+        if _inside(point, "/dev"):
+            continue
         try:
             _remount(libc, point, read_only=True)
         except OSError:
