@@ -55,11 +55,13 @@ class Launch:
     def _status(self) -> dict[str, str]:
         return {**self.status, **self.notes}
 
+    def _applied(self) -> list[str]:
+        status = self._status()
+        return [name for name in sandbox.PROTECTIONS if status.get(name) == ""]
+
     def explain(self, message: str) -> str:
         """`message` with a note for each part the sandbox had in it."""
-        status = self._status()
-        applied = [name for name in sandbox.PROTECTIONS if status.get(name) == ""]
-        return sandbox.explain(message, applied, self.hidden, self.removed)
+        return sandbox.explain(message, self._applied(), self.hidden, self.removed)
 
     def event(self, event: TestEvent) -> TestEvent:
         """A live event, a finished test's message explained."""
@@ -69,16 +71,12 @@ class Launch:
 
     def verdict(self, result: CheckResult) -> CheckResult:
         """`result` with the sandbox's part: applied and missing protections, the day's copy, notes on failures."""
-        status = self._status()
+        missing = {name: why for name, why in self._status().items() if why}
         return replace(
             result,
             tests=tuple(replace(t, message=self.explain(t.message)) for t in result.tests),
             message=self.explain(result.message),
-            sandbox={
-                "applied": [name for name in sandbox.PROTECTIONS if status.get(name) == ""],
-                "missing": {name: why for name, why in status.items() if why},
-                "backup": self.backup,
-            },
+            sandbox={"applied": self._applied(), "missing": missing, "backup": self.backup},
         )
 
 
