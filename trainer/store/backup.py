@@ -21,9 +21,9 @@ from trainer.store import reads
 
 FOLDER = "backups"
 DAILY_KEPT = 7
-_DAILY = re.compile(r"progress-(\d{4}-\d{2}-\d{2})\.db")
-_UPGRADE = re.compile(r"progress-v(\d+)-before-upgrade-(\d{8}T\d{12}Z)\.db")
-_RESTORE = re.compile(r"progress-before-restore-(\d{8}T\d{12}Z)\.db")
+_DAILY = re.compile(r"progress-\d{4}-\d{2}-\d{2}\.db")
+_UPGRADE = re.compile(r"progress-v(\d+)-before-upgrade-\d{8}T\d{12}Z\.db")
+_RESTORE = re.compile(r"progress-before-restore-\d{8}T\d{12}Z\.db")
 
 
 class BackupError(Exception):
@@ -57,8 +57,9 @@ def _stamp() -> str:
 
 
 def _copy(source: sqlite3.Connection, target: Path) -> None:
-    """Copy the open database `source` to `target` (a file of its own, rollback journal), through a partial file."""
-    partial = target.with_name(target.name + ".partial")
+    """Copy the open database `source` to `target` (a file of its own, rollback journal), through a partial file of
+    this process's own (two trainer processes may copy at once)."""
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
     copy = sqlite3.connect(partial, isolation_level=None)
     try:
@@ -79,7 +80,9 @@ def copy_database(db: Path, target: Path) -> Path:
         finally:
             source.close()
     except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"could not copy {db} to {target} ({exc}); check that the folder is writable and has room.")
+        raise BackupError(
+            f"could not copy {db} to {target} ({exc}); check that the folder is writable and has room."
+        ) from exc
     return target
 
 
@@ -108,8 +111,8 @@ def _has_data(db: Path) -> bool:
 
 
 def daily_backup(db: Path, today: date | None = None) -> Path | None:
-    """Today's copy of `db`, made now unless it exists (then the oldest beyond the last seven are removed); None
-    when there is no database yet."""
+    """Today's copy of `db`, made now unless it already exists (making one removes the daily copies beyond the last
+    seven); None when there is no database yet."""
     if not _has_data(db):
         return None
     target = backup_folder(db) / f"progress-{(today or date.today()).isoformat()}.db"
@@ -130,7 +133,7 @@ def before_upgrade(db: Path, version: int) -> Path:
 def _reviews(path: Path) -> int | None:
     """The grades a copy holds, None when it cannot be read."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
             return int(con.execute("SELECT count(*) FROM review_log WHERE NOT undone").fetchone()[0])
         finally:
