@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from trainer import __version__, cjk
-from trainer.cli import cards_cmd, lab_cmd, progress_cmd, review_cmd, stats_cmd
+from trainer.cli import cards_cmd, lab_cmd, progress_cmd, restore_cmd, review_cmd, stats_cmd
 
 cjk.install()  # Chinese cards and hints wrap between characters, not only at the spaces around Latin words
 
@@ -22,6 +22,7 @@ review_cmd.register(app)
 lab_cmd.register(app)
 progress_cmd.register(app)
 stats_cmd.register(app)
+restore_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -2,7 +2,7 @@
 
 One implementation, two thin drivers: `check_lab` (blocking, for the CLI) and `stream_check` (an async
 iterator, for the TUI). The subprocess is `python -m pytest <labs/slug/test_slug.py> --lab-file FILE
---device DEV -p labs.grading.report` run from the project root, with:
+--device DEV -p labs.grading.report`, in a fresh working folder, with:
 
 - the project's pytest settings kept out (`-c labs/grading/pytest.ini`, plugin autoload off);
 - a wall-clock limit (the whole process group is killed), and inside it a time limit per test (the report
@@ -12,7 +12,10 @@ iterator, for the TUI). The subprocess is `python -m pytest <labs/slug/test_slug
   the child, not in `preexec_fn` (unsafe in the threaded TUI) nor before `import torch` (a CUDA build maps
   gigabytes of libraries); none on CUDA;
 - stdin closed, stdout+stderr merged and capped to the last 64 KiB;
-- per-test results read from the plugin's JSON-lines file, never from pytest's text output.
+- per-test results read from the plugin's JSON-lines file, never from pytest's text output;
+- a sandbox (`trainer.labs.launch`, `trainer.labs.sandbox`): a scrubbed environment, a fresh HOME, TMPDIR and
+  working folder, and where Linux allows it the trainer's data hidden, every file but the check's own folder
+  read-only, no network and no other process in sight; the verdict's `sandbox` says what applied.
 
 `device="auto"` means "cuda if the grading subprocess sees one": the plugin probes torch there (the
 trainer never imports torch) and then applies the memory limit only if it picked cpu.
@@ -26,8 +29,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trainer.labs.cuda import cuda_problem
+from trainer.labs.launch import Launch, prepare
 from trainer.labs.registry import Lab, LabError, find_lab
 from trainer.labs.results import CheckResult, ReportReader, RunState, TestEvent
 from trainer.paths import PROJECT_ROOT
@@ -71,25 +73,24 @@ def pytest_args(lab: Lab, file: Path, device: str) -> list[str]:
 
 @dataclass
 class Plan:
-    """A validated run: the command, its environment and limits, and the state it reports into."""
+    """A validated run: its launch (command, environment, folder, sandbox), limits, and the state it reports into."""
 
-    command: list[str]
-    env: dict[str, str]
+    launch: Launch
     timeout: float
     state: RunState
     reader: ReportReader
-    tmpdir: tempfile.TemporaryDirectory[str]
 
     def events(self) -> list[TestEvent]:
         """New UI events from the report file."""
-        return [e for e in (self.state.apply(raw) for raw in self.reader.read()) if e is not None]
+        raws = (raw for raw in self.reader.read() if not self.launch.take(raw))
+        return [self.launch.event(e) for e in (self.state.apply(raw) for raw in raws) if e is not None]
 
     def finish(self, returncode: int | None, timed_out: bool, seconds: float) -> CheckResult:
-        """Read the last events, build the verdict, remove the report folder."""
+        """Read the last events, build the verdict (with the sandbox's part), remove the check's folder."""
         self.events()
         result = self.state.finish(returncode, timed_out, seconds)
-        self.tmpdir.cleanup()
-        return result
+        self.launch.tmpdir.cleanup()
+        return self.launch.verdict(result)
 
 
 def check_device(device: str) -> None:
@@ -120,14 +121,9 @@ def plan_check(
     if not lab.test_file.is_file():
         raise LabError(f"lab {slug!r} has no test file {lab.test_file.name}")
     limit = None if device == "cuda" or not memory_bytes else int(memory_bytes)
-    tmpdir = tempfile.TemporaryDirectory(prefix="trainer-check-")
-    report = Path(tmpdir.name) / "report.jsonl"
     limit_args = [] if limit is None else ["--memory-limit", str(limit)]
     per_test = min(float(test_timeout), float(timeout))
-    command = [sys.executable, "-m", "pytest", *pytest_args(lab, file, device), "--report-file", str(report)]
-    command += [*limit_args, "--test-timeout", f"{per_test:g}"]
-    env = dict(os.environ)
-    env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTEST_ADDOPTS="", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    launch = prepare(file, lab.root, [*pytest_args(lab, file, device), *limit_args, "--test-timeout", f"{per_test:g}"])
     state = RunState(
         slug=lab.slug,
         file=file,
@@ -138,7 +134,7 @@ def plan_check(
         memory_bytes=limit,
         test_timeout=per_test,
     )
-    return Plan(command, env, float(timeout), state, ReportReader(report), tmpdir)
+    return Plan(launch, float(timeout), state, ReportReader(launch.report))
 
 
 def _kill_group(pid: int) -> None:
@@ -165,7 +161,7 @@ def check_lab(
                       test_timeout=test_timeout)  # fmt: skip
     start = time.monotonic()
     proc = subprocess.Popen(
-        plan.command, cwd=PROJECT_ROOT, env=plan.env, stdin=subprocess.DEVNULL,
+        plan.launch.command, cwd=plan.launch.cwd, env=plan.launch.env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -221,7 +217,7 @@ async def stream_check(
                       test_timeout=test_timeout)  # fmt: skip
     start = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
-        *plan.command, cwd=PROJECT_ROOT, env=plan.env, stdin=asyncio.subprocess.DEVNULL,
+        *plan.launch.command, cwd=plan.launch.cwd, env=plan.launch.env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None

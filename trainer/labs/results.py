@@ -71,6 +71,9 @@ class CheckResult:
     returncode: int | None = None
     import_error: str = ""
     """Why the learner's file could not be imported (then no test could run), else empty."""
+    sandbox: dict[str, Any] = field(default_factory=dict)
+    """What protected the learner's data during the run: `applied` and `missing` protections (name: why not), and
+    `backup`, the day's copy of progress.db (trainer.labs.sandbox, trainer.store.backup)."""
 
     @property
     def not_run(self) -> int:

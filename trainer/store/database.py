@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from trainer.paths import cannot_write, db_path
 from trainer.srs import SM2State, START_EF_CENTI, due_date, sm2_step, validate_quality
-from trainer.store import reads, transfer
+from trainer.store import backup, reads, transfer
 from trainer.store.reads import BUSY_TIMEOUT_MS, SCHEMA_VERSION
 from trainer.store.records import CardFlagRecord, CardStateRecord, LabAttemptRecord, ReviewLogRecord, UndoRecord
 
@@ -152,10 +152,10 @@ UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 """UPGRADES[v] turns a version-v database into version v+1."""
 
 
-def _preflight(path: Path) -> None:
-    """Check an existing file without writing to it: an SQLite database of a version we can read."""
+def _preflight(path: Path) -> int:
+    """Check an existing file without writing to it: an SQLite database of a version we can read; its version."""
     if not path.exists() or path.stat().st_size == 0:
-        return
+        return 0
     try:
         version, tables = reads.peek(path)
     except sqlite3.DatabaseError as exc:
@@ -173,6 +173,7 @@ def _preflight(path: Path) -> None:
             f"{path} is an SQLite database but not a trainer progress database (tables: "
             f"{', '.join(sorted(tables))}). It was left untouched: move it aside or point TRAINER_HOME elsewhere."
         )
+    return version
 
 
 def _migrate(conn: Connection, path: Path) -> None:
@@ -233,7 +234,10 @@ class Store(reads.Reader):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"{path} cannot be created: {cannot_write(exc)}.") from exc
-        _preflight(path)
+        try:  # the day's copy, and one before a schema upgrade (no copy, no upgrade)
+            self.upgrade_copy = backup.before_opening(path, _preflight(path), SCHEMA_VERSION)
+        except backup.BackupError as exc:
+            raise StoreError(str(exc)) from exc
         self._engine = _make_engine(path)
         try:
             with self._write() as conn:
