@@ -40,16 +40,29 @@ def reference_block(d_model: int, n_heads: int, d_ff: int, seed: int, qk_gain: f
 
 
 def learner_block(lab: Any, ref: ReferenceBlock, device: torch.device) -> nn.Module:
-    """The learner's block with the reference's weights loaded (strictly), in eval mode, on `device`."""
+    """The learner's block with the reference's weights loaded, in eval mode, on `device`.
+
+    Every reference weight must load into a parameter of the learner's; an extra buffer is reported by
+    test_state_dict_has_the_reference_keys_and_shapes alone, so that the other tests still grade the arithmetic.
+    """
     d_model, d_ff = ref.attn.proj.in_features, ref.mlp.fc.out_features
     block = lab.DecoderBlock(d_model, ref.attn.n_heads, d_ff)
     assert isinstance(block, nn.Module), f"DecoderBlock must be an nn.Module, got {type(block).__name__}"
     try:
-        block.load_state_dict(ref.state_dict())
+        result = block.load_state_dict(ref.state_dict(), strict=False)
     except RuntimeError as exc:
+        error = str(exc)
+    else:
+        params = dict(block.named_parameters())
+        unfilled = [key for key in result.missing_keys if key in params]  # an extra buffer is tolerated here
+        error = "; ".join(part for part in (
+            f"the reference's {result.unexpected_keys} have no place in your block" if result.unexpected_keys else "",
+            f"your parameters {unfilled} get no reference weight" if unfilled else "",
+        ) if part)  # fmt: skip
+    if error:
         pytest.fail(
-            "loading labs.reference.DecoderBlock's state_dict into yours failed (see "
-            f"test_state_dict_has_the_reference_keys_and_shapes): {exc}",
+            "loading labs.reference.DecoderBlock's state_dict into your block failed (see "
+            f"test_state_dict_has_the_reference_keys_and_shapes): {error}",
             pytrace=False,
         )
     return block.to(device).eval()
@@ -176,9 +189,14 @@ def test_output_is_finite_and_right_for_large_scores(lab: Any, device: torch.dev
         top = float((q.view(B, T, H, -1) * k.view(B, T, H, -1)).sum(-1).abs().max()) / (D // H) ** 0.5
     assert top > 150, "grader fixture: some attention score should be large enough to overflow exp in float32"
     expected = expected_output(ref, x)
+    block = learner_block(lab, ref, device)
     with torch.no_grad():
-        got = learner_block(lab, ref, device)(x)
-    check_finite(got, "DecoderBlock output with attention scores in the hundreds", looks_like(mistakes.UNSTABLE))
+        got = block(x)
+        if isinstance(got, Tensor) and not bool(torch.isfinite(got).all()):
+            block.attn.qkv.weight[: 2 * D] /= 12.0  # the usual scores: finite there means the softmax overflows
+            small = block(x)
+            hint = looks_like(mistakes.UNSTABLE) if bool(torch.isfinite(small).all()) else mistakes.nan_hint(got)
+            check_finite(got, "DecoderBlock output with attention scores in the hundreds", hint)
     assert_close(got, expected, name="DecoderBlock output with attention scores in the hundreds",
                  atol=1e-4, rtol=1e-4, mistakes=lambda: mistakes.block_mistakes(ref.state_dict(), x, H))  # fmt: skip
 
