@@ -1,1 +1,1 @@
-"""Lab 19: decoder_only."""
+"""Lab 19: decoder-only, the causal mask and a pre-LN GPT decoder block."""

@@ -121,7 +121,8 @@ def main() -> None:
     causal, unmasked = leak(torch.randn(2, 16, 64, generator=torch.Generator().manual_seed(2)), cut=8)
     console.print(
         "This lab's DecoderBlock, tokens 8-15 replaced: outputs 0-7 moved by "
-        f"{causal:.1e} with the causal mask, {unmasked:.2f} without it. Without the mask, position t would see token t+1, its own target, and the loss would teach copying."
+        f"{causal:.1e} with the causal mask, {unmasked:.2f} without it. Without the mask, position t would see "
+        "token t+1, its own target, and the loss would teach copying."
     )
 
 

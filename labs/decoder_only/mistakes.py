@@ -52,7 +52,9 @@ NO_ATTN_RESIDUAL = "the attention sub-layer without its residual connection (x +
 NO_MLP_RESIDUAL = "the MLP sub-layer without its residual connection (x + mlp(ln_2(x)))"
 LN_1_TWICE = "ln_1 used before the MLP too (the MLP reads ln_2(x))"
 UNBIASED_LN = "LayerNorm with the unbiased variance (torch.var's default divides by D - 1; LayerNorm divides by D)"
-TANH_GELU = "the tanh approximation of GELU (the contract asks for the exact erf form: F.gelu(x), not approximate='tanh')"
+TANH_GELU = (
+    "the tanh approximation of GELU (the contract asks for the exact erf form: F.gelu(x), not approximate='tanh')"
+)
 RELU = "ReLU instead of GELU in the MLP"
 
 # ----- parameters -----
@@ -61,7 +63,9 @@ PERSISTENT_BUFFER = (
     "does not have; use register_buffer(..., persistent=False) or build the mask in forward"
 )
 HF_NAMES = "Hugging Face GPT-2's names (c_attn, c_proj, c_fc); this lab uses attn.qkv, attn.proj, mlp.fc, mlp.proj"
-SEPARATE_QKV = "separate q, k and v projections: the contract fuses them in one attn.qkv = nn.Linear(d_model, 3 * d_model)"
+SEPARATE_QKV = (
+    "separate q, k and v projections: the contract fuses them in one attn.qkv = nn.Linear(d_model, 3 * d_model)"
+)
 NO_BIAS = "a layer built without its bias (bias=False); every Linear and LayerNorm of the block has one"
 TRANSPOSED_WEIGHT = (
     "a weight stored as [in, out] (GPT-2's Conv1D layout); nn.Linear(in, out) stores its weight as [out, in]"
@@ -122,7 +126,9 @@ def _attention(p: Mapping[str, Tensor], h: Tensor, n_heads: int, mistake: str) -
     else:
         weights = torch.softmax(scores.masked_fill(~allowed, fill), dim=-2 if mistake == SOFTMAX_DIM else -1)
     y = weights @ v  # (B, H, T, hs)
-    y = y.reshape(B, T, C) if mistake in (HEADS_NO_TRANSPOSE, MERGE_NO_TRANSPOSE) else y.transpose(1, 2).reshape(B, T, C)
+    if mistake not in (HEADS_NO_TRANSPOSE, MERGE_NO_TRANSPOSE):
+        y = y.transpose(1, 2)  # (B, T, H, hs)
+    y = y.reshape(B, T, C)
     return y @ p["attn.proj.weight"].T + p["attn.proj.bias"]
 
 
@@ -181,7 +187,9 @@ def nan_hint(got: Tensor) -> str:
     return ""
 
 
-def state_dict_hints(expected: Mapping[str, tuple[int, ...]], got: Mapping[str, tuple[int, ...]], buffers: set[str]) -> str:
+def state_dict_hints(
+    expected: Mapping[str, tuple[int, ...]], got: Mapping[str, tuple[int, ...]], buffers: set[str]
+) -> str:
     """Name the known mistakes behind a state dict whose keys or shapes differ from the reference's."""
     missing, extra = set(expected) - set(got), set(got) - set(expected)
     hints = []

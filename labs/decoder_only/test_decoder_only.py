@@ -245,8 +245,8 @@ def test_a_prefix_gives_the_same_outputs_as_the_full_sequence(lab: Any, device: 
     x = inputs((B, T, D), seed=14, device=device)
     full = run(block, x, "DecoderBlock output")
     for t in (T - 3, 1):  # shorter sequences through the same block: a mask cached for one T must not leak
-        assert_close(run(block, x[:, :t], "DecoderBlock output"), full[:, :t],
-                     name=f"block(x[:, :{t}]) against block(x)[:, :{t}] (a causal block cannot tell them apart)")  # fmt: skip
+        name = f"block(x[:, :{t}]) against block(x)[:, :{t}] (a causal block cannot tell them apart)"
+        assert_close(run(block, x[:, :t], "DecoderBlock output"), full[:, :t], name=name)
 
 
 # ---------------------------------------------------------------------------------------- gradients, input
