@@ -22,6 +22,7 @@ MASK_BLOCKED = (
     "F.scaled_dot_product_attention"
 )
 MASK_FULL = "a mask of all True (no position is hidden from any other)"
+MASK_PLUS_ONE = "a mask one diagonal too wide (tril(1)): each query also sees the next token, the one it must predict"
 
 # ----- attention -----
 NO_MASK = "attention without the causal mask (every position sees the future)"
@@ -88,7 +89,10 @@ MLP_MISTAKES = [TANH_GELU, RELU]
 def causal_mask_mistakes(T: int) -> dict[str, Tensor]:
     """What the usual wrong masks look like for T positions."""
     ones = torch.ones(T, T, dtype=torch.bool)
-    return {MASK_UPPER: ones.triu(), MASK_NO_DIAG: ones.tril(-1), MASK_BLOCKED: ones.triu(1), MASK_FULL: ones}
+    return {
+        MASK_UPPER: ones.triu(), MASK_NO_DIAG: ones.tril(-1), MASK_BLOCKED: ones.triu(1),
+        MASK_PLUS_ONE: ones.tril(1), MASK_FULL: ones,
+    }  # fmt: skip
 
 
 def _layer_norm(x: Tensor, weight: Tensor, bias: Tensor, unbiased: bool) -> Tensor:
@@ -197,7 +201,8 @@ def state_dict_hints(
         hints.append(PERSISTENT_BUFFER)
     if any(part in key for key in extra for part in ("c_attn", "c_fc", "c_proj")):
         hints.append(HF_NAMES)
-    if "attn.qkv.weight" in missing and any(key.startswith("attn.") and key not in buffers for key in extra):
+    attn_weights = [k for k in extra if k.startswith("attn.") and k.endswith("weight") and "c_attn" not in k]
+    if "attn.qkv.weight" in missing and len(attn_weights) >= 3:  # a weight each for q, k and v
         hints.append(SEPARATE_QKV)
     if any(key.endswith(".bias") and key[: -len("bias")] + "weight" in got for key in missing):
         hints.append(NO_BIAS)

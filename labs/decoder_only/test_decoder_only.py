@@ -15,7 +15,7 @@ from labs.reference import DecoderBlock as ReferenceBlock
 
 # (B, T, d_model, n_heads, d_ff): head size differs from d_model, T differs from every feature size.
 SHAPES = [(2, 7, 16, 4, 40), (3, 10, 24, 2, 64), (2, 5, 12, 3, 20), (1, 1, 16, 4, 32), (2, 6, 8, 1, 24)]
-B, T, D, H, F = SHAPES[0]
+B, T, D, H, DFF = SHAPES[0]
 
 
 def reference_block(d_model: int, n_heads: int, d_ff: int, seed: int, qk_gain: float = 1.5) -> ReferenceBlock:
@@ -56,13 +56,13 @@ def learner_block(lab: Any, ref: ReferenceBlock, device: torch.device) -> nn.Mod
         params = dict(block.named_parameters())
         unfilled = [key for key in result.missing_keys if key in params]  # an extra buffer is tolerated here
         error = "; ".join(part for part in (
-            f"the reference's {result.unexpected_keys} have no place in your block" if result.unexpected_keys else "",
-            f"your parameters {unfilled} get no reference weight" if unfilled else "",
+            f"{len(result.unexpected_keys)} of its weights have no place in your block" if result.unexpected_keys else "",
+            f"{len(unfilled)} of your parameters get no weight from it" if unfilled else "",
         ) if part)  # fmt: skip
     if error:
         pytest.fail(
-            "loading labs.reference.DecoderBlock's state_dict into your block failed (see "
-            f"test_state_dict_has_the_reference_keys_and_shapes): {error}",
+            f"labs.reference.DecoderBlock's state_dict does not load into your block: {error} (the names are in "
+            "test_state_dict_has_the_reference_keys_and_shapes)",
             pytrace=False,
         )
     return block.to(device).eval()
@@ -117,8 +117,8 @@ def test_causal_mask_is_the_lower_triangle_with_the_diagonal(lab: Any, device: t
 
 
 def test_state_dict_has_the_reference_keys_and_shapes(lab: Any) -> None:
-    ref = ReferenceBlock(D, H, F)
-    block = lab.DecoderBlock(D, H, F)
+    ref = ReferenceBlock(D, H, DFF)
+    block = lab.DecoderBlock(D, H, DFF)
     assert isinstance(block, nn.Module), f"DecoderBlock must be an nn.Module, got {type(block).__name__}"
     expected = {name: tuple(t.shape) for name, t in ref.state_dict().items()}
     got = {name: tuple(t.shape) for name, t in block.state_dict().items()}
@@ -135,7 +135,7 @@ def test_state_dict_has_the_reference_keys_and_shapes(lab: Any) -> None:
         ) if part
     )  # fmt: skip
     raise AssertionError(
-        f"DecoderBlock({D}, {H}, {F}).state_dict() differs from labs.reference.DecoderBlock's: {details}. "
+        f"DecoderBlock({D}, {H}, {DFF}).state_dict() differs from labs.reference.DecoderBlock's: {details}. "
         f"The reference has {sorted(expected)}."
         + mistakes.state_dict_hints(expected, got, buffers)
     )
@@ -156,7 +156,7 @@ def test_output_matches_reference_block(lab: Any, device: torch.device, shape: t
 
 
 def test_attention_branch_alone_matches_reference(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=1)
+    ref = reference_block(D, H, DFF, seed=1)
     with torch.no_grad():  # the MLP adds nothing: the output is x + attn(ln_1(x))
         ref.mlp.proj.weight.zero_()
         ref.mlp.proj.bias.zero_()
@@ -168,11 +168,11 @@ def test_attention_branch_alone_matches_reference(lab: Any, device: torch.device
 
 
 def test_mlp_branch_alone_uses_exact_gelu(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=3)
+    ref = reference_block(D, H, DFF, seed=3)
     with torch.no_grad():  # attention adds nothing: the output is x + mlp(ln_2(x))
         ref.attn.proj.weight.zero_()
         ref.attn.proj.bias.zero_()
-        ref.mlp.fc.weight *= 2.0  # pre-activations over [-4, 4], where tanh-GELU and erf-GELU differ
+        ref.mlp.fc.weight *= 2.0  # pre-activations of several units: tanh-GELU and erf-GELU differ there
     x = inputs((B, T, D), seed=4, device=device)
     expected = expected_output(ref, x)
     got = run(learner_block(lab, ref, device), x, "x + mlp(ln_2(x))")
@@ -181,7 +181,7 @@ def test_mlp_branch_alone_uses_exact_gelu(lab: Any, device: torch.device) -> Non
 
 
 def test_output_is_finite_and_right_for_large_scores(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=5, qk_gain=12.0)
+    ref = reference_block(D, H, DFF, seed=5, qk_gain=12.0)
     x = inputs((B, T, D), seed=6, device=device)
     with reference(), torch.no_grad():
         ln = ref.ln_1(x.cpu())
@@ -206,7 +206,7 @@ def test_output_is_finite_and_right_for_large_scores(lab: Any, device: torch.dev
 
 @pytest.mark.parametrize("t", [1, 3, T - 1])
 def test_future_tokens_do_not_change_earlier_outputs(lab: Any, device: torch.device, t: int) -> None:
-    ref = reference_block(D, H, F, seed=7)
+    ref = reference_block(D, H, DFF, seed=7)
     block = learner_block(lab, ref, device)
     x = inputs((B, T, D), seed=8, device=device)
     changed = x.clone()
@@ -223,7 +223,7 @@ def test_future_tokens_do_not_change_earlier_outputs(lab: Any, device: torch.dev
 
 
 def test_every_position_sees_the_first_token(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=10)
+    ref = reference_block(D, H, DFF, seed=10)
     x = inputs((B, T, D), seed=11, device=device)
     changed = x.clone()
     changed[:, 0] = inputs((B, 1, D), seed=12, device=device)[:, 0]
@@ -240,7 +240,7 @@ def test_every_position_sees_the_first_token(lab: Any, device: torch.device) -> 
 
 
 def test_a_prefix_gives_the_same_outputs_as_the_full_sequence(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=13)
+    ref = reference_block(D, H, DFF, seed=13)
     block = learner_block(lab, ref, device)
     x = inputs((B, T, D), seed=14, device=device)
     full = run(block, x, "DecoderBlock output")
@@ -253,7 +253,7 @@ def test_a_prefix_gives_the_same_outputs_as_the_full_sequence(lab: Any, device: 
 
 
 def test_gradients_match_reference(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=15)
+    ref = reference_block(D, H, DFF, seed=15)
     block = learner_block(lab, ref, device)
     x, upstream = seeded_many([(B, T, D), (B, T, D)], 16, device)
     x_leaf = x.clone().requires_grad_()
@@ -272,7 +272,7 @@ def test_gradients_match_reference(lab: Any, device: torch.device) -> None:
 
 
 def test_forward_leaves_its_input_unchanged(lab: Any, device: torch.device) -> None:
-    ref = reference_block(D, H, F, seed=17)
+    ref = reference_block(D, H, DFF, seed=17)
     x = inputs((B, T, D), seed=18, device=device)
     before = x.clone()
     learner_block(lab, ref, device)(x)
