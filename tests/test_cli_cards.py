@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from tests.test_deck import good, write
 from trainer import __version__
 from trainer.cli import app
+from trainer.config import Settings, save_settings
 
 runner = CliRunner()
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -70,3 +71,12 @@ def test_cards_folder_from_environment(tmp_path: Path) -> None:
 def test_invalid_language_is_refused() -> None:
     result = runner.invoke(app, ["cards", "show", "6", "--lang", "fr"])
     assert result.exit_code == 2 and "zh or en" in result.output
+
+
+def test_cards_follow_the_language_setting() -> None:
+    save_settings(Settings(language="en"))
+    listed = runner.invoke(app, ["cards"])
+    assert "KV cache" in listed.stdout and not CJK.search(listed.stdout)
+    shown = runner.invoke(app, ["cards", "show", "6"], env={"COLUMNS": "120"})
+    assert "Question" in shown.stdout and not CJK.search(shown.stdout)
+    assert "问题" in runner.invoke(app, ["cards", "show", "6", "--lang", "zh"]).stdout  # the option wins

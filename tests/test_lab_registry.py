@@ -11,8 +11,10 @@ import pytest
 
 from trainer.catalog import LAB_SLUGS
 from trainer.labs import LabError, LabNotFound, all_labs, attempt_status, catalog, find_lab, parse_hints
+from trainer.labs.registry import parse_readme
 from trainer.labs import next_hint, reset, start, workspace_file
-from trainer.labs.results import OutputTail, ReportReader, RunState
+from trainer.labs.results import OutputTail, ReportReader, RunState, TestResult, failures, first_to_fix, headline
+from trainer.labs.results import message_lines, tidy
 
 FAKE_ROOT = Path(__file__).resolve().parent / "fixtures" / "labs"
 
@@ -27,8 +29,22 @@ def test_fake_lab_is_read_from_lab_toml() -> None:
 
 
 def test_hints_are_ordered_by_number_and_skip_the_preamble() -> None:
-    text = "# Hints\nintro\n## Hint 2\nsecond\n\n## Hint 1\nfirst\nmore\n## Hint 3\nthird\n"
+    text = "# Hints\nintro\n## Hint 2\nsecond\n\n## Hint 1\nfirst\nmore\n## Hint 3\nthird\n## 提示 1\n第一\n## 提示 2\n第二\n"
     assert parse_hints(text) == ("first\nmore", "second", "third")
+    assert parse_hints(text, "zh") == ("第一", "第二")
+
+
+def test_a_lab_gives_its_hints_and_readme_in_either_language() -> None:
+    lab = find_lab("kv_cache")
+    assert [len(lab.hints(lang)) for lang in ("en", "zh")] == [3, 3]
+    assert lab.hints("zh")[0].startswith("每一层") and lab.hints("en")[0].startswith("Keep one slot")
+    zh, en = lab.readme_text("zh"), lab.readme_text("en")
+    assert zh.startswith("# Lab 6: KV cache") and "解码器每次生成一个 token" in zh and "A decoder generates" not in zh
+    assert "A decoder generates" in en and "解码器" not in en and "## English" not in en
+
+
+def test_a_readme_without_language_sections_is_shown_whole() -> None:
+    assert parse_readme("# T\n\nbody\n", "zh") == "# T\n\nbody\n"
 
 
 def test_unknown_and_unwritten_labs_are_named(tmp_path: Path) -> None:
@@ -139,3 +155,62 @@ def test_keyboard_interrupt_from_learner_code_is_a_crash() -> None:
     state.apply({"event": "finish", "exitstatus": 2})
     result = state.finish(2, timed_out=False, seconds=1.0)
     assert (result.outcome, result.message) == ("crashed", "KeyboardInterrupt raised in test_a")
+
+
+def test_first_to_fix_prefers_a_failure_that_names_a_mistake() -> None:
+    passed = TestResult("t.py::test_p", "test_p", "passed")
+    bare = TestResult("t.py::test_x", "test_x", "failed", message="AssertionError: gradient with respect to X: "
+                      "values differ: expected [-5.0539795900329825] got [-4.951792317219952]")
+    named = TestResult("t.py::test_k", "test_k", "failed", message="AssertionError: gradient with respect to W_k: "
+                       "values differ\nThis looks like dK computed as dS Q, without transposing dS.")
+    assert first_to_fix([passed, bare, named]) is named
+    assert failures([passed, bare, named]) == [named, bare]
+    assert headline(named.message) == "This looks like dK computed as dS Q, without transposing dS."
+    assert first_to_fix([passed, bare]) is bare and first_to_fix([passed]) is None
+    assert headline(bare.message).endswith("expected [-5.054] got [-4.952]")
+    assert message_lines(named.message) == [headline(named.message), "AssertionError: gradient with respect to W_k: "
+                                            "values differ"]
+
+
+def test_tidy_rounds_long_floats_and_nothing_else() -> None:
+    text = ("expected [-5.0539795900329825, 4.25, 3.0000001192092896] got [1e-08, 9.103828801926284e-15, 1440, "
+            "123456.789012] in torch 2.13.0, x1.123456")
+    assert tidy(text) == ("expected [-5.054, 4.25, 3.0] got [1e-08, 9.104e-15, 1440, 1.235e+05] in torch 2.13.0, "
+                          "x1.123456")
+
+
+def test_a_failed_import_is_one_error_for_the_whole_file() -> None:
+    state = _state()
+    _started(state)
+    state.apply({"event": "importing"})
+    event = state.apply({"event": "import_error", "message": "SyntaxError in x.py line 3: expected ':'"})
+    assert event is not None and (event.kind, event.message) == ("import_error", "SyntaxError in x.py line 3: expected ':'")
+    for name in ("test_a", "test_b"):
+        state.apply({"event": "test", "nodeid": f"t.py::{name}", "name": name, "outcome": "error",
+                     "message": "SyntaxError in x.py line 3: expected ':'"})  # fmt: skip
+    state.apply({"event": "finish", "exitstatus": 1})
+    result = state.finish(1, timed_out=False, seconds=2.0)
+    assert (result.outcome, result.import_error) == ("failed", "SyntaxError in x.py line 3: expected ':'")
+    assert result.message == "your file could not be imported, so no test could run: SyntaxError in x.py line 3: expected ':'"
+
+
+def test_a_crash_while_importing_is_not_blamed_on_the_first_test() -> None:
+    state = _state()
+    _started(state)
+    state.apply({"event": "importing"})
+    result = state.finish(5, timed_out=False, seconds=2.0)
+    assert result.message == "the test process exited with code 5 (os._exit or a crash) while importing your file"
+    assert [t.outcome for t in result.tests] == ["not_run", "not_run"]
+
+
+def test_tests_stopped_at_their_limit_make_a_timeout_verdict() -> None:
+    state = _state()
+    state.test_timeout = 10.0
+    _started(state)
+    state.apply({"event": "test", "nodeid": "t.py::test_a", "name": "test_a", "outcome": "failed", "timeout": True,
+                 "message": "stopped after 10 s, this test's time limit"})  # fmt: skip
+    state.apply({"event": "test", "nodeid": "t.py::test_b", "name": "test_b", "outcome": "passed"})
+    state.apply({"event": "finish", "exitstatus": 1})
+    result = state.finish(1, timed_out=False, seconds=12.0)
+    assert (result.outcome, result.exit_code) == ("timeout", 1)
+    assert result.message == "time limit of 10 s per test reached in test_a; the other tests ran"

@@ -239,3 +239,49 @@ def test_plain_review_with_more_new_cards(fake_deck: None) -> None:
     result = runner.invoke(app, ["review", "--plain", "--new", "9"], input="q\n")
     assert "5 more new card(s) today (no other new card is left)." in result.output
     assert runner.invoke(app, ["review", "--plain", "--new", "-1"]).exit_code == 2
+
+
+def test_review_in_a_terminal_opens_the_full_screen_review(fake_deck: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import trainer.launcher
+
+    opened: list[tuple[str | None, str | None]] = []
+    monkeypatch.setattr(review_cmd, "interactive", lambda: True)
+    monkeypatch.setattr(trainer.launcher, "open_tui", lambda first=None, lang=None: opened.append((first, lang)) or 0)
+    result = runner.invoke(app, ["review", "--lang", "en"], input="5\n")
+    assert result.exit_code == 0 and opened == [("review", "en")]
+    assert result.output == "" and open_store().review_logs() == []  # no plain review ran
+
+
+def test_review_through_a_pipe_is_the_plain_one_without_a_word_about_it(fake_deck: None) -> None:
+    result = runner.invoke(app, ["review"], input="\n5\nq\n")
+    assert result.exit_code == 0 and acks(result.output) == [("1", "5")]
+    assert "full-screen" not in result.output
+
+
+def test_due_with_nothing_left_is_one_line_saying_what_comes_next(fake_deck: None) -> None:
+    save_settings(Settings(new_per_day=1))
+    runner.invoke(app, ["review", "--plain"], input="5\n")
+    result = runner.invoke(app, ["due"], env={"COLUMNS": "60"})
+    assert result.exit_code == 0
+    (line,) = result.output.splitlines()
+    assert "nothing left to review (1 done)" in line and "Next: card 1 on " in line and "┏" not in line
+
+
+def test_due_shows_a_card_to_repeat_as_again_today(fake_deck: None) -> None:
+    save_settings(Settings(new_per_day=1))
+    runner.invoke(app, ["review", "--plain"], input="2\n")  # below 4: it comes back today
+    result = runner.invoke(app, ["due"], env={"COLUMNS": "100"})
+    assert "1 to repeat" in result.output and "again today" in result.output
+    assert (open_store().card_state(1).due.isoformat()) not in result.output  # not tomorrow's date
+
+
+def test_due_names_the_card_files_it_left_out(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from tests.test_deck import good, write
+
+    write(tmp_path, "01-kv-cache.md", good(1))
+    write(tmp_path, "02-broken.md", "no front matter here\n")
+    monkeypatch.setenv("TRAINER_CARDS", str(tmp_path))
+    result = runner.invoke(app, ["due"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0 and "1 new" in result.stdout
+    assert "1 card file(s) left out" in result.stderr and "02-broken.md" in result.stderr
+    assert "trainer cards --check" in result.stderr

@@ -78,7 +78,7 @@ def test_stats_of_a_new_home_and_of_a_broken_config(trainer_home: Path) -> None:
     assert result.exit_code == 0 and "no card graded yet" in result.output
     (trainer_home / "config.toml").write_text("new_per_day = [", encoding="utf-8")
     result = runner.invoke(app, ["stats", "--json"])
-    assert result.exit_code == 2 and "config.toml is not valid TOML" in result.output
+    assert result.exit_code == 2 and "config.toml: is not valid TOML" in result.output
 
 
 def test_stats_never_loads_textual(fresh_python: Callable[..., str]) -> None:

@@ -6,6 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from trainer.paths import config_path
 
@@ -13,6 +14,7 @@ LANGUAGES = ("zh", "en")
 LAB_DEVICES = ("cpu", "auto", "cuda")
 """Where lab checks run: auto takes cuda when the grading process sees a GPU."""
 MAX_NEW_PER_DAY = 1000
+REPAIR = "fix or delete the file, or set a value with `trainer config KEY VALUE`"
 
 
 class ConfigError(ValueError):
@@ -45,26 +47,55 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read config.toml; a missing file gives the defaults. Raises ConfigError naming the file."""
+def _parse(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The file's table and what stops it from being read at all (missing: empty, no problem)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):  # no file, or no home folder yet
+        return {}, []
+    except UnicodeDecodeError:
+        return {}, ["is not UTF-8 text"]
+    except OSError as exc:
+        return {}, [f"cannot be read ({exc.strerror or exc})"]
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as exc:
+        return {}, [f"is not valid TOML ({exc})"]
+
+
+def read_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
+    """The settings of config.toml with each bad value replaced by its default, and every problem found."""
     path = path or config_path()
-    if not path.exists():
-        return Settings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML ({exc}); fix it or delete it to use the defaults") from exc
-    unknown = sorted(set(data) - set(SETTING_NAMES))
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTING_NAMES)}")
-    try:
-        return Settings(**data)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    data, problems = _parse(path)
+    problems += [f"unknown setting {name!r}" for name in sorted(set(data) - set(SETTING_NAMES))]
+    good: dict[str, Any] = {}
+    for name in SETTING_NAMES:
+        if name in data:
+            try:
+                replace(Settings(), **{name: data[name]})
+            except ConfigError as exc:
+                problems.append(str(exc))
+            else:
+                good[name] = data[name]
+    return Settings(**good), problems
+
+
+def describe_problems(path: Path, problems: list[str]) -> str:
+    """One line naming the file, every problem in it and what to do."""
+    return f"{path}: {'; '.join(problems)}. To repair it: {REPAIR}."
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read config.toml; a missing file gives the defaults. ConfigError names the file and every problem."""
+    path = path or config_path()
+    settings, problems = read_settings(path)
+    if problems:
+        raise ConfigError(describe_problems(path, problems))
+    return settings
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write config.toml atomically (a temp file, then a rename); return its path."""
+    """Write config.toml atomically (a temp file, then a rename); return its path. OSError when it cannot."""
     path = path or config_path()
     lines = [
         "# trainer settings (`trainer config KEY VALUE` changes them)",
@@ -73,6 +104,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         f'language = "{settings.language}"',
         f'lab_device = "{settings.lab_device}"',
     ]
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, path)

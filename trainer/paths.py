@@ -19,11 +19,13 @@ DATA_DIR = PROJECT_ROOT / "data"
 
 
 def trainer_home() -> Path:
-    """The user's data folder: $TRAINER_HOME, else the platform's user data dir. Created on demand."""
+    """The user's data folder: $TRAINER_HOME, else the platform's user data dir.
+
+    Never created here: whatever writes a file there creates the folders it needs, so that merely reading
+    (a read-only or missing home) never fails.
+    """
     env = os.environ.get("TRAINER_HOME")
-    home = Path(env).expanduser() if env else Path(platformdirs.user_data_dir("trainer", appauthor=False))
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("trainer", appauthor=False))
 
 
 def db_path() -> Path:
@@ -42,10 +44,8 @@ def deck_cache_path() -> Path:
 
 
 def workspace_dir() -> Path:
-    """Where learners' lab files live, one `<slug>.py` each."""
-    path = trainer_home() / "workspace"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where learners' lab files live, one `<slug>.py` each (created by the first `lab start`)."""
+    return trainer_home() / "workspace"
 
 
 def content_dir(name: str) -> Path:
@@ -67,3 +67,13 @@ def labs_dir() -> Path:
 def data_dir() -> Path:
     """What the app and the labs read but do not compute: $TRAINER_DATA, else the project's data/."""
     return content_dir("data")
+
+
+def cannot_write(exc: OSError) -> str:
+    """One line for a file the trainer could not write: which one, why, and what to do."""
+    target = exc.filename or trainer_home()
+    reason = exc.strerror or str(exc)
+    return (
+        f"cannot write {target} ({reason}): make {trainer_home()} writable, "
+        "or set TRAINER_HOME to a folder you can write to"
+    )

@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 3, 18, 20, 30, tzinfo=timezone.utc)
 SIZE = (110, 34)
+WRONG_FILE = HERE.parent.parent / "tests" / "labs" / "wrong" / "attention_gradient" / "dk_untransposed.py"
 
 
 def seed(store, deck, today: date) -> None:  # noqa: ANN001
@@ -41,7 +42,7 @@ async def main() -> None:
     os.environ["TRAINER_HOME"] = tempfile.mkdtemp(prefix="trainer-shots-")
     from trainer.config import Settings
     from trainer.deck import load_deck
-    from trainer.labs import find_lab, workspace_file
+    from trainer.labs import workspace_file
     from trainer.store.database import Store
     from trainer.tui.app import make_app
 
@@ -60,13 +61,14 @@ async def main() -> None:
         app.save_screenshot("review.svg", str(HERE))
         await pilot.press("escape", "l")
         await pilot.pause()
-        shutil.copyfile(find_lab("longformer").starter, workspace_file("longformer"))
+        target = workspace_file("attention_gradient")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(WRONG_FILE, target)  # a known mistake, which the check names
         from trainer.tui.screens.lab import LabScreen
 
-        await app.push_screen(LabScreen("longformer"))
+        await app.push_screen(LabScreen("attention_gradient"))
         await pilot.press("c")
         await app.screen.check_worker.wait()
-        await pilot.press("h")
         await pilot.pause(0.5)
         app.clear_notifications()
         await pilot.pause()

@@ -1,13 +1,18 @@
 """Pytest plugin that writes a lab run's per-test results as JSON lines, one flushed line per event.
 
-Loaded by the grader with `-p labs.grading.report --report-file PATH [--memory-limit BYTES] [--auto-device]`.
-It needs only pytest and torch, never trainer code, so it also runs on GPU machines. Events, in order:
+Loaded by the grader with `-p labs.grading.report --report-file PATH [--memory-limit BYTES] [--auto-device]
+[--test-timeout SECONDS]`. It needs only pytest and torch, never trainer code, so it also runs on GPU machines.
+Events, in order:
 
 - `{"event": "session", "device", "memory_limit", "torch", "nodeids"}` once the tests are collected (the device
   and the memory limit actually used: `--auto-device` picks cuda when torch sees one);
 - `{"event": "started", "nodeid", "name"}` before each test, so a crash can be pinned on the running test;
-- `{"event": "test", "nodeid", "name", "outcome", "seconds", "message", "oom"}` after each test
-  (outcome: passed, failed, error or skipped; message: the failure in one short paragraph);
+- `{"event": "importing"}` when the `lab` fixture starts importing the learner's file, then `{"event":
+  "imported"}`, or `{"event": "import_error", "message"}` once when the import fails (every test then fails with
+  that message), so that a crash or a failure while importing is blamed on the file, not on the first test;
+- `{"event": "test", "nodeid", "name", "outcome", "seconds", "message", "oom", "timeout"}` after each test
+  (outcome: passed, failed, error or skipped; message: the failure in one short paragraph; timeout: the test
+  was stopped at its own time limit);
 - `{"event": "collect_error", "nodeid", "message"}` when the lab's test file cannot be collected;
 - `{"event": "abort", "message", "kind"}` when the run is stopped: `pytest.exit` (kind `Exit`, e.g. `--device cuda`
   without CUDA) or a KeyboardInterrupt raised by learner code;
@@ -21,13 +26,24 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 import pytest
 
 REPORT_ENV = "TRAINER_LAB_REPORT"
 MESSAGE_LIMIT = 4000
+LEARNER_FIXTURE = "lab"
+"""The fixture that imports the learner's file (labs/conftest.py)."""
+STOP_SIGNAL = signal.SIGUSR2
+"""What the watchdog sends to stop a test: not SIGALRM, which lab tests use for their own "formula" limits."""
+STOP_REPEAT = 1.0
+"""Seconds between further stop signals while a stopped test is still running (its code swallowed the first)."""
 _OOM_MARKERS = ("can't allocate memory", "out of memory", "DefaultCPUAllocator")
 
 
@@ -46,12 +62,99 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="use cuda when torch.cuda.is_available(), else cpu (overrides --device)",
     )
+    group.addoption(
+        "--test-timeout",
+        type=float,
+        default=0.0,
+        help="stop a test (setup and call) that runs longer than this many seconds; 0: no limit",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("--report-file") or os.environ.get(REPORT_ENV)
     if path:
         config.pluginmanager.register(JsonLinesReport(Path(path), config), "trainer-lab-report")
+    limit = config.getoption("--test-timeout")
+    if limit and limit > 0:
+        config.pluginmanager.register(Watchdog(limit), "trainer-lab-watchdog")
+
+
+class TestTimeLimit(BaseException):
+    """Raised in the main thread when a test runs past its limit. A BaseException, so that learner code catching
+    Exception does not swallow it; pytest still records it as the test's failure."""
+
+    __test__ = False
+
+
+class Watchdog:
+    """The per-test time limit, inside one run (the grader's wall-clock limit stays the outer fence).
+
+    A daemon thread waits for the running test's deadline, then sends STOP_SIGNAL to the main thread with
+    `signal.pthread_kill`; the handler raises TestTimeLimit there, but only while a setup or call phase is running
+    (inside pytest's own exception capture), so the test fails and the next one runs. Code stuck in Python (a
+    loop, a sleep) is stopped; code stuck inside one long C call is stopped when that call returns, or by the
+    outer fence. It never uses SIGALRM or ITIMER_REAL, which lab tests use themselves.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self._deadline: float | None = None
+        self._inside = False
+        self._main = threading.main_thread().ident
+        self._wake = threading.Condition()
+        signal.signal(STOP_SIGNAL, self._on_signal)
+        threading.Thread(target=self._watch, name="trainer-test-watchdog", daemon=True).start()
+
+    def _expired(self) -> bool:
+        return self._inside and self._deadline is not None and time.monotonic() >= self._deadline
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self._expired():
+            raise TestTimeLimit(
+                f"stopped after {self.limit:g} s, this test's time limit (an endless loop, or far too slow?)"
+            )
+
+    def _watch(self) -> None:
+        while True:
+            with self._wake:
+                deadline = self._deadline
+                if deadline is None:
+                    self._wake.wait()
+                    continue
+                if time.monotonic() < deadline:
+                    self._wake.wait(deadline - time.monotonic())
+                    continue
+                expired = self._expired()
+            if expired and self._main is not None:
+                signal.pthread_kill(self._main, STOP_SIGNAL)
+            time.sleep(STOP_REPEAT if expired else 0.05)
+
+    def _set(self, deadline: float | None) -> None:
+        with self._wake:
+            self._deadline = deadline
+            self._wake.notify()
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self._set(time.monotonic() + self.limit)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self._set(None)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase())
+
+    def _phase(self) -> Iterator[None]:
+        """Let the signal raise only inside this phase (teardown never: its fixtures must finish cleaning up)."""
+        self._inside = True
+        try:
+            return (yield)
+        finally:
+            self._inside = False
 
 
 def _mapped_bytes() -> int:
@@ -129,6 +232,8 @@ class JsonLinesReport:
         self._config = config
         self._lab_file = config.getoption("--lab-file", default=None)
         self._phases: dict[str, dict[str, Any]] = {}
+        self._import_failure: BaseException | None = None
+        """The exception the learner's import raised; pytest raises it again for every test that needs it."""
 
     def _write(self, **event: Any) -> None:
         self._out.write(json.dumps(event, ensure_ascii=False) + "\n")
@@ -147,16 +252,50 @@ class JsonLinesReport:
             self._write(event="collect_error", nodeid=report.nodeid, message=failure_message(report))
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        self._phases[nodeid] = {"outcome": "passed", "seconds": 0.0, "message": "", "oom": False, "line": ""}
+        self._phases[nodeid] = {"outcome": "passed", "seconds": 0.0, "message": "", "oom": False, "line": "",
+                                "timeout": False}  # fmt: skip
         self._write(event="started", nodeid=nodeid, name=_name(nodeid))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Any:
+        """Around the import of the learner's file: `importing`, then `imported` or one `import_error`."""
+        if fixturedef.argname != LEARNER_FIXTURE:
+            return (yield)
+        if self._import_failure is not None:  # pytest caches a failed import, but not one stopped by the watchdog
+            raise self._import_failure
+        self._write(event="importing")
+        try:
+            module = yield
+        except BaseException as exc:
+            self._import_failure = exc
+            self._write(event="import_error", message=self._import_message(exc),
+                        timeout=isinstance(exc, TestTimeLimit))  # fmt: skip
+            raise
+        self._write(event="imported")
+        return module
+
+    def _import_message(self, exc: BaseException) -> str:
+        """What stopped the import, in one line (the fixture words its own failures)."""
+        if isinstance(exc, TestTimeLimit):
+            limit = self._config.getoption("--test-timeout")
+            return f"importing it took longer than {limit:g} s, the time limit of a test (an endless loop at import?)"
+        if isinstance(exc, pytest.fail.Exception):
+            return _short(exc.msg)
+        return _short(f"{type(exc).__name__}: {exc}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         if call.excinfo is not None:
             state = self._phases.setdefault(item.nodeid, {})
-            state["oom"] = state.get("oom", False) or _is_oom(call.excinfo.value)
+            value = call.excinfo.value
+            state["oom"] = state.get("oom", False) or _is_oom(value)
             state["line"] = state.get("line") or self._learner_line(call.excinfo)
+            if value is self._import_failure:
+                state["stopped"] = self._import_message(value)
+            elif isinstance(value, TestTimeLimit):
+                state["timeout"] = True
+                state["stopped"] = str(value)
         return report
 
     def _learner_line(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -180,7 +319,7 @@ class JsonLinesReport:
             state["outcome"] = "failed"
         else:
             state["outcome"] = "error"
-        state["message"] = failure_message(report)
+        state["message"] = state.get("stopped") or failure_message(report)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         state = self._phases.pop(nodeid, {})
@@ -195,6 +334,7 @@ class JsonLinesReport:
             seconds=round(state.get("seconds", 0.0), 4),
             message=message,
             oom=bool(state.get("oom", False)),
+            timeout=bool(state.get("timeout", False)),
         )
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from labs.grading.report import failure_message
 
 from scripts.new_lab import MARKER, scaffold
 from trainer.catalog import LAB_SLUGS
-from trainer.labs import Lab, all_labs, pytest_args
+from trainer.labs import Lab, all_labs, parse_hints, pytest_args
 from trainer.paths import LABS_DIR
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -139,8 +140,10 @@ def folder_problems(lab: Lab, proofs: Path) -> list[str]:
     required = ["__init__.py", "lab.toml", "README.md", "starter.py", "solution.py", "mistakes.py",
                 f"test_{lab.slug}.py", "hints.md", "demo.py"]  # fmt: skip
     problems += [f"missing {name}" for name in required if not (lab.folder / name).is_file()]
-    if len(lab.hints()) != 3:
-        problems.append(f"hints.md has {len(lab.hints())} `## Hint N` sections, not 3")
+    text = lab.hints_file.read_text(encoding="utf-8") if lab.hints_file.is_file() else ""
+    for lang, head in (("en", "## Hint N"), ("zh", "## 提示 N")):
+        if len(parse_hints(text, lang)) != 3:
+            problems.append(f"hints.md has {len(parse_hints(text, lang))} `{head}` sections, not 3")
     readme = lab.readme.read_text(encoding="utf-8") if lab.readme.is_file() else ""
     problems += [f"README.md lacks `{head}`" for head in ("## English", "## 中文") if head not in readme]
     if lab.slug not in LAB_SLUGS or LAB_SLUGS.index(lab.slug) + 1 != lab.card:
@@ -203,3 +206,13 @@ def test_scaffold_makes_a_lab_that_the_harness_grades(tmp_path: Path, monkeypatc
     assert not any(p.startswith("missing") for p in problems), problems
     with pytest.raises(SystemExit, match="never overwrites"):
         scaffold("state_space_model", labs_root, proofs)
+
+
+def test_folder_check_wants_the_hints_in_both_languages(tmp_path: Path) -> None:
+    (fake,) = all_labs(FAKE[0])
+    english_only = tmp_path / "fake_add"
+    english_only.mkdir()
+    text = fake.hints_file.read_text(encoding="utf-8")
+    (english_only / "hints.md").write_text(text[: text.index("## 提示 1")], encoding="utf-8")
+    problems = folder_problems(replace(fake, folder=english_only), tmp_path)
+    assert "hints.md has 0 `## 提示 N` sections, not 3" in problems

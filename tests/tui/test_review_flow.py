@@ -95,6 +95,8 @@ async def test_empty_queue_says_so_and_offers_the_labs(app_factory) -> None:  # 
         assert not app.screen.query_one("#card").display
         message = app.screen.query_one("#empty-message", Static)
         assert message.display and "Nothing left to review today" in str(message.render())
+        keys = {binding.key for _, binding, _, _ in app.screen.active_bindings.values()}
+        assert {"l", "u", "escape"} <= keys and not keys & {"space", "0", "5", "o", "z"}  # only keys that work
         await pilot.press("enter")  # the focused "Open the labs" button
         await pilot.pause()
         assert type(app.screen).__name__ == "LabsScreen"
@@ -112,3 +114,54 @@ async def test_browser_opens_a_card_with_both_sections_after_a_review(app_factor
         heading = screen.query_one("#a-heading", Static)
         assert heading.display and heading.region.height == 1 and str(heading.render()) == "Answer"
         assert "rowsum" in screen.query_one("#card-answer", Markdown).source
+
+
+@run_async
+async def test_q_quits_from_any_screen(app_factory, fake_lab) -> None:  # noqa: ANN001
+    for keys in (("r", "space"), ("b", "enter"), ("l", "enter"), ("s",)):
+        app = app_factory()
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_ready(app, pilot)
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert type(app.screen).__name__ != "DashboardScreen", keys
+            await pilot.press("q")
+            await pilot.pause()
+        assert not app.is_running and app.return_code == 0, keys
+
+
+@run_async
+async def test_z_in_the_review_is_remembered_for_the_next_start(app_factory) -> None:  # noqa: ANN001
+    from trainer.config import load_settings
+
+    app = app_factory()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("r", "z")
+        await pilot.pause()
+    assert load_settings().language == "zh"  # the app started in English
+
+
+@run_async
+async def test_titles_take_the_room_there_is(app_factory) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    from textual.widgets import DataTable
+    from tui_helpers import full_deck
+
+    deck = full_deck()
+    long_title = "Why does a decoder need a KV cache at inference, and what does it cost?"  # 72 characters
+    deck = replace(deck, cards=tuple(replace(c, title_en=long_title) if c.id == 6 else c for c in deck.cards))
+    app = app_factory(deck=deck)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(app, pilot)
+        for key, screen_width, wanted in (("l", 80, "not yet available"), ("b", 100, long_title[:50])):
+            await pilot.press(key)
+            await pilot.resize_terminal(screen_width, 24)
+            await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            widths = {str(k.value): c.get_render_width(table) for k, c in table.columns.items()}
+            assert sum(widths.values()) <= table.size.width, widths  # nothing pushed off the edge
+            column = "status" if key == "l" else "title"
+            assert widths[column] - 2 >= len(wanted), widths
+            await pilot.press("escape")

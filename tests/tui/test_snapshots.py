@@ -1,4 +1,5 @@
-"""Snapshot tests at 100x32 (and one at 80x24): fixed deck, fixed clock, a seeded history, a fake lab."""
+"""Snapshot tests at 100x32 (the lab screen at 80x24 and 100x30, the light dashboard at 80x24): fixed deck, fixed
+clock, a seeded history, a fake lab."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from tui_helpers import NOW, full_deck, seed_history
 
+from trainer.labs.grader import file_sha256
 from trainer.labs.results import CheckResult, TestEvent, TestResult
 from trainer.tui.screens.lab import LabScreen
 
@@ -22,18 +24,27 @@ def seeded(store):  # noqa: ANN001, ANN201
     return store
 
 
+MESSAGES = {
+    "failed": "AssertionError: generate(model, prompt, 3): values differ: max abs error 2, max rel error 0.667 "
+              "(atol 0, rtol 0); 2 of 12 elements differ; first at index (0, 4): expected [3.0000001192092896, "
+              "7.0] got [1.0, 5.0]",
+    "named": "AssertionError: k_all: shape mismatch: expected [2, 4, 5, 8], got [2, 4, 8, 5]\n"
+             "This looks like the new entries were concatenated along dim 3 instead of the time dim 2.",
+}
+
+
 def fake_stream(outcomes: list[tuple[str, str]]):  # noqa: ANN201
     """A stand-in for the grader's stream_check: fixed events, then a fixed CheckResult."""
 
     async def stream(slug: str, file: Path) -> AsyncIterator[object]:
-        tests = [TestResult(f"test_{slug}.py::{n}", n, o, 0.01 * (i + 1), "" if o == "passed" else "AssertionError: "
-                            "tensors differ at [0, 1, 3]") for i, (n, o) in enumerate(outcomes)]
+        tests = [TestResult(f"test_{slug}.py::{n}", n, "passed" if o == "passed" else "failed", 0.01 * (i + 1),
+                            MESSAGES.get(o, "")) for i, (n, o) in enumerate(outcomes)]  # fmt: skip
         yield TestEvent("session", total=len(tests), device="cpu")
         for i, t in enumerate(tests, 1):
             yield TestEvent("finished", total=len(tests), nodeid=t.nodeid, name=t.name, index=i, result=t)
         passed = sum(t.outcome == "passed" for t in tests)
-        yield CheckResult(slug, file, "0" * 64, "cpu", NOW, tuple(tests), passed, len(tests) - passed, 0, 1.25,
-                          "passed" if passed == len(tests) else "failed")
+        yield CheckResult(slug, file, file_sha256(file), "cpu", NOW, tuple(tests), passed, len(tests) - passed, 0,
+                          1.25, "passed" if passed == len(tests) else "failed")
 
     return stream
 
@@ -88,25 +99,24 @@ def test_browser(snap_compare, app_factory, seeded) -> None:  # noqa: ANN001
     assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=browse)
 
 
-def test_lab_after_a_failed_check(snap_compare, app_factory, store, fake_lab) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+def test_lab_after_a_failed_check(snap_compare, app_factory, store, fake_lab, size) -> None:  # noqa: ANN001
     async def check(pilot) -> None:  # noqa: ANN001
         await ready(pilot)
         app = pilot.app
         app.backend.stream_check = fake_stream([("test_update_appends", "passed"), ("test_generate_calls", "failed"),
-                                                ("test_bytes", "passed")])
+                                                ("test_update_keeps_layers_apart[layer_1]", "named"),
+                                                ("test_bytes", "passed")])  # fmt: skip
         await app.push_screen(LabScreen("kv_cache"))
         await pilot.press("s")
         await pilot.pause()
         app.clear_notifications()
-        app.screen.query_one("#workspace").update("workspace: ~/trainer/workspace/kv_cache.py")
+        app.screen.query_one("#workspace").show(Path("/home/learner/.local/share/trainer/workspace/kv_cache.py"))
         await pilot.press("c")
         await app.screen.check_worker.wait()
-        await pilot.press("h")
-        await pilot.pause()
-        app.clear_notifications()
         await pilot.pause()
 
-    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=check)
+    assert snap_compare(build(app_factory), terminal_size=size, run_before=check)
 
 
 def test_help(snap_compare, app_factory, store) -> None:  # noqa: ANN001

@@ -75,7 +75,7 @@ FIGURES_SCRIPT = textwrap.dedent(
     async def main():
         app = tui.make_app()
         async with app.run_test(size=(100, 32)) as pilot:
-            for _ in range(400):  # the store opens on a worker started after the first frame: wait for it
+            for _ in range(400):  # the store opens after the first frame: on a busy machine, well after it
                 await app.workers.wait_for_complete()
                 await pilot.pause()
                 if app.backend.writable:
@@ -205,6 +205,8 @@ async def test_a_store_that_cannot_open_is_reported_and_a_grade_is_not_lost_sile
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen) and app.screen.card is not None
         assert any("disk I/O error" in str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        assert "Grades cannot be saved" in str(app.screen.query_one("#hint").render())  # after the toast is gone too
     assert logged_grades() == 0
 
 
@@ -231,10 +233,55 @@ def test_trainer_alone_runs_the_tui(monkeypatch) -> None:  # noqa: ANN001
     runs: list[str] = []
 
     class FakeApp:
+        return_code = 0
+
         def run(self) -> None:
             runs.append("run")
 
-    monkeypatch.setattr(tui, "make_app", lambda: FakeApp())
+    monkeypatch.setattr(tui, "make_app", lambda **options: FakeApp())
     result = CliRunner().invoke(cli, [])
     assert result.exit_code == 0, result.output
     assert runs == ["run"]
+
+
+@run_async
+async def test_a_damaged_database_leaves_the_cards_and_labs_reachable(trainer_home: Path) -> None:
+    from trainer.tui.screens.browser import BrowserScreen
+    from trainer.tui.screens.labs import LabsScreen
+
+    trainer_home.mkdir(parents=True)
+    (trainer_home / "progress.db").write_bytes(b"not a database " * 200)
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc)
+    async with app.run_test(size=(100, 32)) as pilot:
+        while not app.load_error:  # the store is opened after the first frame: on a busy machine, well after it
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+        await pilot.pause()
+        dashboard = app.screen
+        assert dashboard.query_one("#due-count").value == "?"  # unknown, not "loading" forever
+        assert "loading" not in str(dashboard.query_one("#heatmap").render())
+        assert "is not an SQLite database" in str(dashboard.query_one("#hint").render())
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LabsScreen) and app.screen.query_one("#labs").row_count == 4
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LabScreen"
+        await pilot.press("escape", "escape", "b")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        await pilot.press("escape", "r", "s")
+        await pilot.pause()
+        assert app.screen is dashboard  # reviews and stats need the database: refused with the reason
+        assert sum("needs the progress database" in str(n.title) for n in app._notifications) == 2
+    assert (trainer_home / "progress.db").read_bytes() == b"not a database " * 200  # left untouched
+
+
+@run_async
+async def test_the_app_can_open_on_the_review(trainer_home: Path) -> None:
+    app = make_app(deck=fixed_deck(), settings=Settings(language="en"), clock=Clock(), tz=timezone.utc, first="review")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_ready(app, pilot)
+        assert isinstance(app.screen, ReviewScreen) and app.screen.card is not None
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)

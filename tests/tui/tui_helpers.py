@@ -67,10 +67,16 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Non
     return wrapper
 
 
-async def wait_ready(app: TrainerApp, pilot) -> None:  # noqa: ANN001
-    """Wait until the store is open and the dashboard drawn."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+async def wait_ready(app: TrainerApp, pilot, seconds: float = 30) -> None:  # noqa: ANN001
+    """Wait until opening the store has ended (opened or failed) and the dashboard is drawn. The store opens after
+    the first frame: on a busy machine its worker may not have started when the first wait returns."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app.backend.writable or app.load_error or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
     assert app.backend.ready
 
 

@@ -6,8 +6,10 @@ from typing import Optional
 
 import typer
 
-from trainer import __version__
+from trainer import __version__, cjk
 from trainer.cli import cards_cmd, lab_cmd, progress_cmd, review_cmd, stats_cmd
+
+cjk.install()  # Chinese cards and hints wrap between characters, not only at the spaces around Latin words
 
 app = typer.Typer(
     help="Transformer interview trainer: SM-2 review cards and autograded coding labs.",
@@ -37,6 +39,6 @@ def root(
 ) -> None:
     """Open the TUI when no command is given."""
     if ctx.invoked_subcommand is None:
-        from trainer.tui.app import make_app  # imported here: subcommands never load Textual
+        from trainer.launcher import open_tui  # Textual is imported there: subcommands never load it
 
-        make_app().run()
+        raise typer.Exit(open_tui())

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 
+from trainer.cli.language import LangOption, chosen_language
 from trainer.deck import Deck, Lang, load_deck
 
 cards_app = typer.Typer(help="The question cards: list, show, check.", no_args_is_help=False)
@@ -23,19 +24,11 @@ CardsOption = typer.Option(
     None, "--cards", envvar="TRAINER_CARDS", help="Deck folder (default: the project's cards/).",
     file_okay=False, dir_okay=True,
 )
-LangOption = typer.Option("zh", "--lang", "-l", help="Card language: zh or en.", case_sensitive=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add `trainer cards` to the root app."""
     app.add_typer(cards_app, name="cards")
-
-
-def _check_lang(lang: str) -> Lang:
-    lang = lang.lower()
-    if lang not in ("zh", "en"):
-        raise typer.BadParameter("choose zh or en", param_hint="--lang")
-    return lang  # type: ignore[return-value]
 
 
 def print_errors(deck: Deck) -> None:
@@ -70,12 +63,12 @@ def cards(
     ctx: typer.Context,
     check: bool = typer.Option(False, "--check", help="Validate the deck; exit 1 if any card is invalid."),
     cards_dir: Optional[Path] = CardsOption,
-    lang: str = LangOption,
+    lang: Optional[str] = LangOption,
 ) -> None:
     """List the cards (id, title, tags, lab)."""
     if ctx.invoked_subcommand is not None:
         return
-    deck = print_deck_table(cards_dir, _check_lang(lang))
+    deck = print_deck_table(cards_dir, chosen_language(lang))
     if check:
         if not deck.cards and not deck.errors:
             err_console.print("[red]no cards found[/red]")
@@ -89,11 +82,11 @@ def cards(
 @cards_app.command("show")
 def show(
     card_id: int = typer.Argument(..., help="Card number (1-20)."),
-    lang: str = LangOption,
+    lang: Optional[str] = LangOption,
     cards_dir: Optional[Path] = CardsOption,
 ) -> None:
     """Show one card, question then answer, rendered as Markdown."""
-    lang_ = _check_lang(lang)
+    lang_ = chosen_language(lang)
     deck = load_deck(cards_dir)
     card = deck.by_id(card_id)
     if card is None:

@@ -18,9 +18,11 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trainer import labs
+from trainer import cjk, labs
+from trainer.cli.language import LangOption, chosen_language
 from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult
-from trainer.paths import PROJECT_ROOT
+from trainer.labs.results import first_to_fix, headline, message_lines, tidy
+from trainer.paths import PROJECT_ROOT, cannot_write
 
 lab_app = typer.Typer(help="Coding labs: start one, check your answer, get hints.", no_args_is_help=True)
 
@@ -39,8 +41,14 @@ def _console() -> Console:
     return Console(highlight=False)
 
 
+def _warn(label: str, message: str) -> None:
+    """One logical line on stderr (the terminal wraps it; Rich does not cut it into several)."""
+    style = "bold red" if label == "error" else "yellow"
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(message)}")
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    _warn("error", message)
     return typer.Exit(code)
 
 
@@ -59,7 +67,7 @@ def _attempts_by_slug() -> dict[str, list[Any]]:
         for attempt in store.lab_attempts():
             grouped[attempt.slug].append(attempt)
     except store.StoreError as exc:
-        Console(stderr=True).print(f"[yellow]warning:[/] cannot read lab attempts: {exc}")
+        _warn("warning", f"cannot read lab attempts: {exc}")
     return grouped
 
 
@@ -72,22 +80,23 @@ def _status_style(status: str) -> str:
 
 
 @lab_app.command("list")
-def list_labs() -> None:
+def list_labs(lang: Optional[str] = LangOption) -> None:
     """Every lab with its card and your status (never tried / failed n/m / passed)."""
+    language = chosen_language(lang)
     attempts = _attempts_by_slug()
     table = Table(title="Labs", title_justify="left", expand=True)
     table.add_column("card", justify="right", no_wrap=True)
     table.add_column("lab", no_wrap=True)
-    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("title", ratio=1)  # wraps rather than being cut
     table.add_column("level", no_wrap=True)
-    table.add_column("min", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for number, (slug, lab) in enumerate(labs.catalog(), start=1):
         if lab is None:
-            table.add_row(str(number), slug, "", "", "", "not yet available", style="dim")
+            table.add_row(str(number), slug, "not yet available", "", "", style="dim")
             continue
         status = labs.attempt_status(attempts.get(slug, []))
-        table.add_row(str(lab.card), lab.slug, lab.title_en, "★" * lab.difficulty, str(lab.minutes),
+        title = lab.title_zh if language == "zh" else lab.title_en
+        table.add_row(str(lab.card), lab.slug, escape(title), f"{'★' * lab.difficulty} {lab.minutes} min",
                       f"[{_status_style(status)}]{status}[/]")  # fmt: skip
     _console().print(table)
 
@@ -96,7 +105,10 @@ def list_labs() -> None:
 def start(slug: str) -> None:
     """Copy the lab's starter into your workspace (never overwrites your work) and print its path."""
     lab = _find(slug)
-    path, created = labs.start(lab)
+    try:
+        path, created = labs.start(lab)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
     console = _console()
     if created:
         console.print(f"[green]Created[/] {path}")
@@ -105,38 +117,50 @@ def start(slug: str) -> None:
         console.print(f"[yellow]Your file already exists[/] (left untouched): {path}")
 
 
-def _test_line(result: TestResult) -> str:
+def _test_line(result: TestResult, detail: str = "full") -> str:
+    """One test: mark, name, seconds; below a failure its message (named mistake first): in full, its first line
+    only (`detail="headline"`), or `same message as above` (`detail="same"`)."""
     mark, style = _MARK.get(result.outcome, ("?", "red"))
     line = f"[{style}]{mark}[/] {escape(result.name)} [dim]{result.seconds:.2f}s[/]"
-    if result.outcome not in ("passed", "not_run") and result.message:
-        first, *rest = result.message.splitlines()
-        line += f"\n    [red]{escape(first)}[/]" + "".join(f"\n    {escape(extra)}" for extra in rest[:6])
-    return line
+    if result.outcome in ("passed", "not_run") or not result.message:
+        return line
+    if detail == "same":
+        return line + " [dim](same as above)[/]"
+    first, *rest = message_lines(result.message)
+    rest = rest if detail == "full" else []
+    return line + f"\n    [red]{escape(first)}[/]" + "".join(f"\n    {escape(extra)}" for extra in rest)
 
 
-def _print_summary(console: Console, result: CheckResult) -> None:
-    table = Table(title=f"{result.slug}: {result.file}", title_justify="left")
-    table.add_column("test")
-    table.add_column("result")
-    table.add_column("s", justify="right")
-    for test in result.tests:
-        mark, style = _MARK.get(test.outcome, ("?", "red"))
-        table.add_row(escape(test.name), f"[{style}]{mark} {test.outcome}[/]", f"{test.seconds:.2f}")
-    console.print(table)
-    counts = f"{result.passed} passed, {result.failed} failed, {result.errors} errors"
-    if result.not_run:
-        counts += f", {result.not_run} not run"
+def _counts(result: CheckResult) -> str:
+    """`12 of 15 passed, 2 failed, 1 error` (only what is not zero, after the passes)."""
+    parts = [f"{result.passed} of {result.total} passed"]
+    parts += [f"{n} {word}" for n, word in ((result.failed, "failed"), (result.errors, "errors"),
+                                            (result.not_run, "not run")) if n]  # fmt: skip
+    return ", ".join(parts)
+
+
+def _print_summary(console: Console, result: CheckResult, verbose: bool = False) -> None:
+    """The verdict in a line or two: PASSED alone; else the first thing to fix, then the counts and the reason."""
     style = _OUTCOME_STYLE.get(result.outcome, "bold")
-    first_failure = next((t for t in result.tests if t.outcome in ("failed", "error")), None)
-    if first_failure is not None:  # rustlings-style: the first thing to fix, right above the verdict
-        message = first_failure.message.splitlines()[0] if first_failure.message else ""
-        console.print(f"[bold red]First to fix:[/] {escape(first_failure.name)}: {escape(message)}")
-    console.print(f"[{style}]{result.outcome.upper()}[/] {counts} in {result.seconds:.1f}s on {result.device}")
-    if result.message:
-        console.print(f"[{style}]{escape(result.message)}[/]")
-    if result.outcome in ("error", "crashed") and result.output.strip():
+    verdict = f"[{style}]{result.outcome.upper()}[/]"
+    where = f"in {result.seconds:.1f}s on {result.device}"
+    if result.outcome == "passed":
+        console.print(f"{verdict} all {result.total} tests {where}")
+    elif result.import_error:
+        console.print(f"{verdict} your file could not be imported, so none of the {result.total} tests ran: "
+                      f"{escape(tidy(result.import_error))} ({where})")  # fmt: skip
+    elif result.outcome == "error":  # it could not run: the reason is all there is to say
+        console.print(f"{verdict} {escape(result.message)}")
+    else:
+        first = first_to_fix(result.tests)
+        if first is not None:  # rustlings-style: the first thing to fix, right above the verdict
+            console.print(f"[bold red]First to fix:[/] {escape(first.name)}: {escape(headline(first.message))}")
+        console.print(f"{verdict} {_counts(result)} {where}")
+        if result.message and not result.message.startswith("every test: "):
+            console.print(f"[{style}]{escape(tidy(result.message))}[/]")
+    if (verbose or result.outcome == "crashed") and result.output.strip():
         cut = f" (output cut: showing the last {len(result.output.encode())} bytes)" if result.output_cut else ""
-        console.print(Panel(result.output[-4000:], title=f"pytest output{cut}", border_style="dim"))
+        console.print(Panel(escape(result.output[-4000:]), title=f"pytest output{cut}", border_style="dim"))
     elif result.output_cut:
         console.print(f"[dim]The run printed {result.output_cut + len(result.output.encode())} bytes; "
                       f"only the last {len(result.output.encode())} were kept.[/]")  # fmt: skip
@@ -148,24 +172,37 @@ def _record(result: CheckResult) -> None:
     try:
         labs.record_attempt(result)
     except StoreError as exc:
-        Console(stderr=True).print(f"[yellow]warning:[/] attempt not saved: {exc}")
+        _warn("warning", f"attempt not saved: {exc}")
 
 
-def _run_with_progress(console: Console, lab: Lab, file: Path, device: str, timeout: float) -> CheckResult:
+def _run_with_progress(
+    console: Console, lab: Lab, file: Path, device: str, timeout: float, verbose: bool = False
+) -> CheckResult:
+    """Grade with a live bar; each failure is printed as it comes (every test with `verbose`)."""
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        console=console, transient=True, disable=not console.is_terminal,  # a pipe gets no bar, and no blank line
     ) as progress:  # fmt: skip
         task = progress.add_task(f"checking {lab.slug}", total=None)
+        shown = {"message": "", "import_failed": False}
 
         def show(event: TestEvent) -> None:
             if event.kind == "session":
                 progress.update(task, total=event.total)
             elif event.kind == "started":
                 progress.update(task, description=escape(event.name))
+            elif event.kind == "import_error":
+                shown["import_failed"] = True  # said once, in the verdict
             elif event.result is not None:
-                progress.console.print(_test_line(event.result))
                 progress.update(task, completed=event.index)
+                result = event.result
+                if verbose or (result.outcome in ("failed", "error") and not shown["import_failed"]):
+                    if result.message and result.message == shown["message"]:
+                        detail = "same"
+                    else:  # the first failure in full, the next ones in a line (all in full with --verbose)
+                        detail = "full" if verbose or not shown["message"] else "headline"
+                    progress.console.print(_test_line(result, detail))
+                    shown["message"] = result.message or shown["message"]
 
         return labs.check_lab(lab.slug, file, device, timeout=timeout, on_event=show, labs_root=lab.root)
 
@@ -179,10 +216,11 @@ def check(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as one JSON object, nothing else."),
     timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Every test as it finishes, and pytest's output."),
 ) -> None:
     """Grade your file; exit 0 when every test passes, 1 when some fail, 2 when it could not run."""
     lab = _find(slug)
-    device = _device(device)
+    device = _checked_device(device)
     target = file or labs.workspace_file(slug)
     if file is None and not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
@@ -191,16 +229,26 @@ def check(
         if as_json:
             result = labs.check_lab(lab.slug, target, device, timeout=timeout, labs_root=lab.root)
         else:
-            console.print(f"Checking [bold]{target}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)")
-            result = _run_with_progress(console, lab, target, device, timeout)
+            console.print(f"Checking [bold]{escape(str(target))}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)")
+            result = _run_with_progress(console, lab, target, device, timeout, verbose)
     except LabError as exc:
         raise _fail(str(exc)) from None
     _record(result)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
-        _print_summary(console, result)
+        _print_summary(console, result, verbose)
     raise typer.Exit(result.exit_code)
+
+
+def _checked_device(option: str | None) -> str:
+    """The device to grade on (--device, else the setting); one line and exit 2 at once when it cannot work."""
+    device = _device(option)
+    try:
+        labs.check_device(device)
+    except LabError as exc:
+        raise _fail(str(exc)) from None
+    return device
 
 
 def _device(option: str | None) -> str:
@@ -235,7 +283,7 @@ def watch(
 ) -> None:
     """Check your file now and again every time you save it (Ctrl+C stops)."""
     lab = _find(slug)
-    device = _device(device)
+    device = _checked_device(device)
     target = file or labs.workspace_file(slug)
     if not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
@@ -263,26 +311,35 @@ def watch(
 
 
 @lab_app.command()
-def hint(slug: str) -> None:
+def hint(slug: str, lang: Optional[str] = LangOption) -> None:
     """Show the next hint (each reveals more; after the last one, it repeats)."""
     from rich.markdown import Markdown  # imported on use: markdown-it is slow to import
 
+    language = chosen_language(lang)
     lab = _find(slug)
-    number, total, text = labs.next_hint(lab)
+    try:
+        number, total, text = labs.next_hint(lab, language)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
     if not total:
         raise _fail(f"lab {slug!r} has no hints")
-    last = " (the last one)" if number == total else ""
-    _console().print(Panel(Markdown(text), title=f"{slug}: hint {number}/{total}{last}", border_style="cyan"))
+    last = (" (最后一条)" if language == "zh" else " (the last one)") if number == total else ""
+    word = "提示" if language == "zh" else "hint"
+    text = cjk.join_lines(text) if language == "zh" else text
+    _console().print(Panel(Markdown(text), title=f"{slug}: {word} {number}/{total}{last}", border_style="cyan"))
 
 
 @lab_app.command()
 def reset(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
-    """Replace your workspace file with a fresh starter; the old one is kept as `<slug>.py.bak-<time>`."""
+    """Replace your workspace file with a fresh starter; a changed one is kept as `<slug>.py.bak-<time>`."""
     lab = _find(slug)
     target = labs.workspace_file(slug)
-    if target.exists() and not yes:
+    if not labs.is_untouched(lab) and not yes:
         typer.confirm(f"Replace {target} with a fresh starter (a backup is kept)?", abort=True)
-    path, backup = labs.reset(lab)
+    try:
+        path, backup = labs.reset(lab)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
     console = _console()
     if backup is not None:
         console.print(f"Your previous file is kept as {backup}")
@@ -298,7 +355,7 @@ def solution(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do 
     if not yes:
         typer.confirm(f"Show the solution of {slug}? Hints first are more useful", abort=True)
     code = lab.solution.read_text(encoding="utf-8")
-    _console().print(Syntax(code, "python", line_numbers=True, word_wrap=True))
+    _console().print(Syntax(code, "python", word_wrap=True))  # no line numbers: it copies and pastes as is
 
 
 def demo_command(lab: Lab) -> tuple[list[str], Path]:

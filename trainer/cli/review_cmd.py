@@ -11,7 +11,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trainer.config import SETTING_NAMES, ConfigError, Settings, load_settings, save_settings, with_setting
+from trainer.config import (
+    SETTING_NAMES,
+    ConfigError,
+    Settings,
+    describe_problems,
+    load_settings,
+    read_settings,
+    save_settings,
+    with_setting,
+)
+from trainer.paths import cannot_write, config_path
 from trainer.srs import parse_quality
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
@@ -21,10 +31,15 @@ KEYS_HELP = "Enter: show answer | 0-5: grade | u: undo | q: quit"
 
 
 def load_cards() -> list[Any]:
-    """The deck's cards (trainer.deck), in id order."""
+    """The deck's cards (trainer.deck), in id order; a card file that cannot be read is named on stderr."""
     from trainer.deck import load_deck
 
-    return list(load_deck().cards)
+    deck = load_deck()
+    if deck.errors:
+        files = sorted({error.path.name for error in deck.errors})
+        typer.echo(f"warning: {len(files)} card file(s) left out, they have errors ({', '.join(files)}): "
+                   "`trainer cards --check` shows them", err=True)  # fmt: skip
+    return list(deck.cards)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,6 +62,11 @@ def _settings() -> Settings:
         return load_settings()
     except ConfigError as exc:
         raise _fail(str(exc)) from exc
+
+
+def interactive() -> bool:
+    """Whether a full-screen review can open: stdin and stdout are a terminal (not a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def describe_grade(result: GradeResult) -> str:
@@ -124,23 +144,45 @@ def _stdin_lines() -> Iterator[str]:
 
 
 def due() -> None:
-    """Show today's queue as a table."""
+    """Show today's queue as a table (a line when nothing is left)."""
     settings = _settings()
     service = _service(settings)
     summary = service.summary()
-    table = Table(title=f"Today {summary.day.isoformat()}: {summary.due} due, {summary.new} new, "
-              f"{summary.repeats} to repeat, {summary.done} done")
+    rows = service.queue_rows()
+    console = Console()
+    if not rows:
+        console.print(f"Today {summary.day.isoformat()}: nothing left to review ({summary.done} done). "
+                      f"{_next_due(service)}", soft_wrap=True)  # fmt: skip
+        return
+    console.print(f"Today {summary.day.isoformat()}: {summary.due} due, {summary.new} new, {summary.repeats} to "
+                  f"repeat, {summary.done} done", soft_wrap=True)  # fmt: skip
+    table = Table()
     for column in ("#", "Card", "Due", "EF", "Interval"):
         table.add_column(column)
-    for card_id, card, state in service.queue_rows():
+    for card_id, card, state in rows:
+        if state is None:
+            when = "new"
+        elif not service.is_first_today(card_id):
+            when = "again today"  # graded below 4 earlier today: its next date is already set
+        else:
+            when = state.due.isoformat()
         table.add_row(
             str(card_id),
             card.title(settings.language),
-            "new" if state is None else state.due.isoformat(),
+            when,
             "" if state is None else f"{state.easiness:.2f}",
             "" if state is None else f"{state.interval} d",
         )
-    Console().print(table)
+    console.print(table)
+
+
+def _next_due(service: ReviewService) -> str:
+    """`Next: card 3 on 2026-06-02.`, or what to do when no card has a date yet."""
+    upcoming = [state for state in service.store.card_states() if state.due > service.today()]
+    if not upcoming:
+        return "New cards come tomorrow (`trainer config new_per_day N` sets how many)."
+    soonest = min(upcoming, key=lambda state: (state.due, state.card_id))
+    return f"Next: card {soonest.card_id} on {soonest.due.isoformat()}."
 
 
 def review(
@@ -148,13 +190,16 @@ def review(
     lang: Optional[str] = typer.Option(None, "--lang", help="Card language: zh or en (default: config)."),
     new: int = typer.Option(0, "--new", min=0, help="Study N more new cards today, beyond new_per_day."),
 ) -> None:
-    """Review today's cards. With --plain: question, Enter shows the answer, 0-5 grades, u undoes, q quits."""
+    """Review today's cards: full screen in a terminal, line by line with --plain or through a pipe (Enter shows
+    the answer, 0-5 grades, u undoes, q quits)."""
     settings = _settings()
     language = lang or settings.language
     if language not in ("zh", "en"):
         raise _fail(f"--lang must be zh or en, got {language!r}")
-    if not plain:
-        typer.echo("The full-screen review opens with `trainer`; use `trainer review --plain` here.")
+    if not plain and interactive():
+        from trainer.launcher import open_tui
+
+        raise typer.Exit(open_tui(first="review", lang=lang and language))
     service = _service(settings)
     if new:
         added = service.study_more_new(new)
@@ -180,23 +225,40 @@ def undo() -> None:
 
 
 def config(
-    key: Optional[str] = typer.Argument(None, help=f"Setting to change: {', '.join(SETTING_NAMES)}."),
+    key: Optional[str] = typer.Argument(None, help=f"Setting to show or change: {', '.join(SETTING_NAMES)}."),
     value: Optional[str] = typer.Argument(None, help="Its new value."),
 ) -> None:
-    """Show the settings, or set one: `trainer config new_per_day 10`."""
-    settings = _settings()
-    if key is not None:
-        if value is None:
-            raise _fail(f"give a value: trainer config {key} VALUE")
-        try:
-            settings = with_setting(settings, key, value)
-        except ConfigError as exc:
-            raise _fail(str(exc)) from exc
-        path = save_settings(settings)
-        typer.echo(f"saved {key} = {getattr(settings, key)} to {path}")
+    """Show the settings, show one (`trainer config new_per_day`), or set one (`trainer config new_per_day 10`).
+
+    Setting a value also repairs a damaged config.toml: the other bad values go back to their defaults.
+    """
+    path = config_path()
+    settings, problems = read_settings(path)
+    if key is not None and key not in SETTING_NAMES:
+        raise _fail(f"unknown setting {key!r}; known: {', '.join(SETTING_NAMES)}")
+    if key is not None and value is not None:
+        _set(settings, problems, key, value)
         return
-    for name in SETTING_NAMES:
+    for name in SETTING_NAMES if key is None else (key,):
         typer.echo(f"{name} = {getattr(settings, name)}")
+    if problems:
+        raise _fail(describe_problems(path, problems) + " (Shown above: the defaults in place of the bad values.)")
+
+
+def _set(settings: Settings, problems: list[str], key: str, value: str) -> None:
+    """Save one setting; the file's other problems are repaired with defaults, and said so."""
+    try:
+        settings = with_setting(settings, key, value)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        path = save_settings(settings)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from exc
+    typer.echo(f"saved {key} = {getattr(settings, key)} to {path}")
+    others = [p for p in problems if not p.startswith(f"{key} ")]
+    if others:
+        typer.echo(f"repaired the rest of the file with defaults (it had: {'; '.join(others)})")
 
 
 def register(app: typer.Typer) -> None:
@@ -204,4 +266,4 @@ def register(app: typer.Typer) -> None:
     app.command("due")(due)
     app.command("review")(review)
     app.command("undo")(undo)
-    app.command("config")(config)
+    app.command("config", context_settings={"ignore_unknown_options": True})(config)

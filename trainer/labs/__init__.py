@@ -1,12 +1,30 @@
 """Coding labs from the trainer's side: the registry, the learner's workspace, and the subprocess grader."""
 
-from trainer.labs.grader import DEFAULT_MEMORY, DEFAULT_TIMEOUT, DEVICES, check_lab, pytest_args, stream_check
+from trainer.labs.grader import (
+    DEFAULT_MEMORY,
+    DEFAULT_TEST_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    DEVICES,
+    check_device,
+    check_lab,
+    pytest_args,
+    stream_check,
+)
 from trainer.labs.registry import Lab, LabError, LabNotFound, all_labs, catalog, find_lab, labs_root, parse_hints
 from trainer.labs.results import CheckResult, TestEvent, TestResult
-from trainer.labs.workspace import attempt_status, next_hint, record_attempt, reset, start, workspace_file
+from trainer.labs.workspace import (
+    attempt_status,
+    is_untouched,
+    next_hint,
+    record_attempt,
+    reset,
+    start,
+    workspace_file,
+)
 
 __all__ = [
     "DEFAULT_MEMORY",
+    "DEFAULT_TEST_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "DEVICES",
     "CheckResult",
@@ -18,8 +36,10 @@ __all__ = [
     "all_labs",
     "attempt_status",
     "catalog",
+    "check_device",
     "check_lab",
     "find_lab",
+    "is_untouched",
     "labs_root",
     "next_hint",
     "parse_hints",

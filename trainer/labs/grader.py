@@ -5,7 +5,8 @@ iterator, for the TUI). The subprocess is `python -m pytest <labs/slug/test_slug
 --device DEV -p labs.grading.report` run from the project root, with:
 
 - the project's pytest settings kept out (`-c labs/grading/pytest.ini`, plugin autoload off);
-- a wall-clock limit (the whole process group is killed);
+- a wall-clock limit (the whole process group is killed), and inside it a time limit per test (the report
+  plugin stops a test that runs past it, and the next test runs);
 - a memory limit on CPU: the plugin sets RLIMIT_AS to what Python, torch and pytest have mapped when the tests
   start plus `memory_bytes`, so a runaway allocation raises MemoryError in the test that made it. It is set in
   the child, not in `preexec_fn` (unsafe in the threaded TUI) nor before `import torch` (a CUDA build maps
@@ -33,11 +34,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from trainer.labs.cuda import cuda_problem
 from trainer.labs.registry import Lab, LabError, find_lab
 from trainer.labs.results import CheckResult, ReportReader, RunState, TestEvent
 from trainer.paths import PROJECT_ROOT
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_TEST_TIMEOUT = 10.0
+"""Each test's own limit inside the run, so that one endless loop does not hide the other tests' results."""
 DEFAULT_MEMORY = 4 << 30
 DEVICES = ("auto", "cpu", "cuda")
 GRADER_INI = PROJECT_ROOT / "labs" / "grading" / "pytest.ini"
@@ -88,6 +92,15 @@ class Plan:
         return result
 
 
+def check_device(device: str) -> None:
+    """LabError, at once, for a device that is unknown or certain not to work here (cuda without CUDA)."""
+    if device not in DEVICES:
+        raise LabError(f"unknown device {device!r}: choose one of {', '.join(DEVICES)}")
+    problem = cuda_problem() if device == "cuda" else None
+    if problem:
+        raise LabError(f"a check on cuda cannot run here: {problem}")
+
+
 def plan_check(
     slug: str,
     file: Path,
@@ -96,10 +109,10 @@ def plan_check(
     timeout: float = DEFAULT_TIMEOUT,
     memory_bytes: int | None = DEFAULT_MEMORY,
     labs_root: Path | None = None,
+    test_timeout: float = DEFAULT_TEST_TIMEOUT,
 ) -> Plan:
-    """Validate the request (LabError: unknown lab, missing file, bad device) and build the run."""
-    if device not in DEVICES:
-        raise LabError(f"unknown device {device!r}: choose one of {', '.join(DEVICES)}")
+    """Validate the request (LabError: unknown lab, missing file, a device that cannot work) and build the run."""
+    check_device(device)
     lab = find_lab(slug, labs_root)
     file = Path(file).expanduser().resolve()
     if not file.is_file():
@@ -110,8 +123,9 @@ def plan_check(
     tmpdir = tempfile.TemporaryDirectory(prefix="trainer-check-")
     report = Path(tmpdir.name) / "report.jsonl"
     limit_args = [] if limit is None else ["--memory-limit", str(limit)]
+    per_test = min(float(test_timeout), float(timeout))
     command = [sys.executable, "-m", "pytest", *pytest_args(lab, file, device), "--report-file", str(report)]
-    command += limit_args
+    command += [*limit_args, "--test-timeout", f"{per_test:g}"]
     env = dict(os.environ)
     env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTEST_ADDOPTS="", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
     state = RunState(
@@ -122,6 +136,7 @@ def plan_check(
         started_at=datetime.now(timezone.utc),
         timeout=float(timeout),
         memory_bytes=limit,
+        test_timeout=per_test,
     )
     return Plan(command, env, float(timeout), state, ReportReader(report), tmpdir)
 
@@ -143,9 +158,11 @@ def check_lab(
     memory_bytes: int | None = DEFAULT_MEMORY,
     on_event: Callable[[TestEvent], None] | None = None,
     labs_root: Path | None = None,
+    test_timeout: float = DEFAULT_TEST_TIMEOUT,
 ) -> CheckResult:
     """Grade `file` with lab `slug`'s tests, blocking; `on_event` sees each test start and finish."""
-    plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root)
+    plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root,
+                      test_timeout=test_timeout)  # fmt: skip
     start = time.monotonic()
     proc = subprocess.Popen(
         plan.command, cwd=PROJECT_ROOT, env=plan.env, stdin=subprocess.DEVNULL,
@@ -193,13 +210,15 @@ async def stream_check(
     timeout: float = DEFAULT_TIMEOUT,
     memory_bytes: int | None = DEFAULT_MEMORY,
     labs_root: Path | None = None,
+    test_timeout: float = DEFAULT_TEST_TIMEOUT,
 ) -> AsyncIterator[TestEvent | CheckResult]:
     """Grade like `check_lab`, yielding TestEvents as they happen and the CheckResult last.
 
     Cancelling the consuming task, or closing the iterator, kills the subprocess group. A consumer that may stop
     early should iterate inside `contextlib.aclosing(stream_check(...))` so the close happens at once, not at GC.
     """
-    plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root)
+    plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root,
+                      test_timeout=test_timeout)  # fmt: skip
     start = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         *plan.command, cwd=PROJECT_ROOT, env=plan.env, stdin=asyncio.subprocess.DEVNULL,

@@ -10,7 +10,12 @@ from pathlib import Path
 from trainer.catalog import LAB_SLUGS
 from trainer.paths import labs_dir as labs_root
 
-_HINT_HEADING = re.compile(r"^##\s+Hint\s+(\d+)\s*$", re.MULTILINE)
+HINT_WORDS = {"en": "Hint", "zh": "提示"}
+"""hints.md holds `## Hint 1..3` (English) and `## 提示 1..3` (Chinese): the same hints in both languages."""
+README_SECTIONS = {"en": "English", "zh": "中文"}
+"""A lab README holds a `## English` and a `## 中文` section, after its title."""
+_HINT_HEADING = re.compile(rf"^##\s+({'|'.join(HINT_WORDS.values())})\s+(\d+)\s*$", re.MULTILINE)
+_README_HEADING = re.compile(rf"^##\s+({'|'.join(README_SECTIONS.values())})\s*$", re.MULTILINE)
 
 
 class LabError(Exception):
@@ -61,7 +66,7 @@ class Lab:
 
     @property
     def hints_file(self) -> Path:
-        """Three `## Hint N` sections."""
+        """Three `## Hint N` sections, then the same three as `## 提示 N`."""
         return self.folder / "hints.md"
 
     @property
@@ -69,21 +74,43 @@ class Lab:
         """`python -m labs.<slug>.demo`: the card's claim in numbers."""
         return self.folder / "demo.py"
 
-    def hints(self) -> tuple[str, ...]:
-        """The `## Hint N` sections of hints.md, in order (empty when there is no hints.md)."""
+    def hints(self, lang: str = "en") -> tuple[str, ...]:
+        """The hints of hints.md in `lang` (zh or en), in order; English where a language has none; empty when
+        there is no hints.md."""
         if not self.hints_file.is_file():
             return ()
-        return parse_hints(self.hints_file.read_text(encoding="utf-8"))
+        text = self.hints_file.read_text(encoding="utf-8")
+        return parse_hints(text, lang) or parse_hints(text, "en")
+
+    def readme_text(self, lang: str = "en") -> str:
+        """The README in `lang` (its title and that language's section), or a line saying it is missing."""
+        if not self.readme.is_file():
+            return f"# {self.title_en}\n\n(README.md missing)"
+        return parse_readme(self.readme.read_text(encoding="utf-8"), lang)
 
 
-def parse_hints(text: str) -> tuple[str, ...]:
-    """The bodies of the `## Hint N` sections, ordered by N; text before the first heading is ignored."""
-    heads = list(_HINT_HEADING.finditer(text))
-    bodies: list[tuple[int, str]] = []
-    for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        bodies.append((int(head.group(1)), text[head.end() : end].strip()))
+def _sections(pattern: re.Pattern[str], text: str) -> list[tuple[re.Match[str], str]]:
+    """Each heading `pattern` matches, with the text up to the next one."""
+    heads = list(pattern.finditer(text))
+    return [(head, text[head.end() : heads[i + 1].start() if i + 1 < len(heads) else len(text)])
+            for i, head in enumerate(heads)]  # fmt: skip
+
+
+def parse_hints(text: str, lang: str = "en") -> tuple[str, ...]:
+    """The bodies of the `## Hint N` (en) or `## 提示 N` (zh) sections, ordered by N; other text is ignored."""
+    word = HINT_WORDS[lang]
+    bodies = [(int(head.group(2)), body.strip()) for head, body in _sections(_HINT_HEADING, text) if head.group(1) == word]
     return tuple(body for _, body in sorted(bodies, key=lambda pair: pair[0]))
+
+
+def parse_readme(text: str, lang: str = "en") -> str:
+    """A README in one language: what comes before its first language section (the title), then the body of the
+    `## English` (en) or `## 中文` (zh) section. A README without such sections is returned whole."""
+    sections = _sections(_README_HEADING, text)
+    wanted = [body for head, body in sections if head.group(1) == README_SECTIONS[lang]]
+    if not wanted:
+        return text
+    return text[: sections[0][0].start()].rstrip() + "\n\n" + wanted[0].strip() + "\n"
 
 
 def load_lab(folder: Path) -> Lab:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,21 +29,25 @@ class TestResult:
     seconds: float = 0.0
     message: str = ""
     oom: bool = False
+    timeout: bool = False
+    """Stopped at the per-test time limit."""
 
 
 @dataclass(frozen=True)
 class TestEvent:
-    """Live progress: `session` (tests collected: total, device), `started` (a test began), `finished` (result)."""
+    """Live progress: `session` (tests collected: total, device), `started` (a test began), `finished` (result),
+    `import_error` (the learner's file could not be imported: `message`; every test will fail with it)."""
 
     __test__ = False
 
-    kind: Literal["session", "started", "finished"]
+    kind: Literal["session", "started", "finished", "import_error"]
     total: int = 0
     device: str = ""
     nodeid: str = ""
     name: str = ""
     index: int = 0
     result: TestResult | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class CheckResult:
     output: str = ""
     output_cut: int = 0
     returncode: int | None = None
+    import_error: str = ""
+    """Why the learner's file could not be imported (then no test could run), else empty."""
 
     @property
     def not_run(self) -> int:
@@ -161,6 +168,55 @@ def _describe_exit(returncode: int | None) -> str:
     return f"exited with code {returncode} (os._exit or a crash)"
 
 
+_LONG_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?:e[+-]?\d+)?(?![\w.])")
+MISTAKE_MARK = "This looks like"
+"""How a failure message names a known mistake (labs.grading.compare)."""
+
+
+def _round(number: str) -> str:
+    """A float to 4 significant digits, still written as a float (`3.0000001192` -> `3.0`, not `3`)."""
+    short = f"{float(number):.4g}"
+    return short if any(c in short for c in ".ein") else short + ".0"
+
+
+def tidy(message: str) -> str:
+    """A failure message for people: long floats to 4 significant digits (`-5.0539795900329825` -> `-5.054`)."""
+    return _LONG_FLOAT.sub(lambda m: _round(m.group()), message)
+
+
+def named_mistake(message: str) -> str:
+    """The sentence of `message` that names a known mistake ("This looks like ..."), or empty."""
+    start = message.find(MISTAKE_MARK)
+    return "" if start < 0 else message[start:].splitlines()[0].strip()
+
+
+def message_lines(message: str, limit: int = 6) -> list[str]:
+    """A failure message as lines to show: the named mistake first, then the rest, floats rounded, at most
+    `limit` lines."""
+    lines = [tidy(line.rstrip()) for line in message.strip().splitlines() if line.strip()]
+    mistake = tidy(named_mistake(message))
+    if mistake:
+        lines = [mistake, *(line for line in lines if line.strip() != mistake)]
+    return lines[:limit]
+
+
+def headline(message: str) -> str:
+    """The one line to show of a message: its named mistake when there is one, else its first line, tidied."""
+    return next(iter(message_lines(message, 1)), "")
+
+
+def failures(tests: Iterable[TestResult]) -> list[TestResult]:
+    """The failed and errored tests, those naming a known mistake first (each group in run order)."""
+    bad = [t for t in tests if t.outcome in ("failed", "error")]
+    return sorted(bad, key=lambda t: not named_mistake(t.message))
+
+
+def first_to_fix(tests: Iterable[TestResult]) -> TestResult | None:
+    """The failure to fix first: the first one naming a known mistake, else the first one."""
+    bad = failures(tests)
+    return bad[0] if bad else None
+
+
 @dataclass
 class RunState:
     """What one run has reported so far; `finish` turns it into the CheckResult (shared by both drivers)."""
@@ -172,6 +228,7 @@ class RunState:
     started_at: datetime
     timeout: float
     memory_bytes: int | None
+    test_timeout: float = 0.0
     output: OutputTail = field(default_factory=OutputTail)
     nodeids: list[str] = field(default_factory=list)
     results: dict[str, TestResult] = field(default_factory=dict)
@@ -180,6 +237,9 @@ class RunState:
     abort: str = ""
     interrupted: bool = False
     exitstatus: int | None = None
+    importing: bool = False
+    import_error: str = ""
+    import_timed_out: bool = False
 
     def apply(self, event: dict[str, Any]) -> TestEvent | None:
         """Fold one plugin event in; return what a UI should show, if anything."""
@@ -200,7 +260,14 @@ class RunState:
             self.running = None
             return TestEvent("finished", total=len(self.nodeids), nodeid=result.nodeid, name=result.name,
                              index=len(self.results), result=result)
-        if kind == "collect_error":
+        if kind in ("importing", "imported"):
+            self.importing = kind == "importing"
+        elif kind == "import_error":
+            self.importing = False
+            self.import_error = str(event.get("message", ""))
+            self.import_timed_out = bool(event.get("timeout"))
+            return TestEvent("import_error", total=len(self.nodeids), message=self.import_error)
+        elif kind == "collect_error":
             self.collect_errors.append(f"{event.get('nodeid') or 'the test file'}: {event.get('message', '')}")
         elif kind == "abort":
             self.abort = str(event.get("message", ""))
@@ -221,6 +288,7 @@ class RunState:
             seconds=float(event.get("seconds", 0.0)),
             message=message,
             oom=oom,
+            timeout=bool(event.get("timeout")),
         )
 
     def oom_text(self) -> str:
@@ -230,7 +298,9 @@ class RunState:
     def finish(self, returncode: int | None, timed_out: bool, seconds: float) -> CheckResult:
         """The verdict: timeout, crash and oom are pinned on the test that was running."""
         tests = list(self.results.values())
-        if self.running:
+        if self.importing:
+            where = "while importing your file"
+        elif self.running:
             where = f"in {self.running[1]}"
         else:
             where = "after the last test" if self.results else "before any test started (importing or collecting)"
@@ -247,7 +317,7 @@ class RunState:
                 outcome, message = "crashed", f"the test process {_describe_exit(returncode)} {where}"
         else:
             outcome, message = self._verdict(tests)
-        if self.running and outcome in ("timeout", "oom", "crashed"):
+        if self.running and not self.importing and outcome in ("timeout", "oom", "crashed"):
             tests.append(TestResult(self.running[0], self.running[1], "error", 0.0, message, oom=outcome == "oom"))
         done = {t.nodeid for t in tests}
         stopped = f"not run: the run stopped ({outcome})"
@@ -268,6 +338,7 @@ class RunState:
             output=self.output.text(),
             output_cut=self.output.cut,
             returncode=returncode,
+            import_error=self.import_error,
         )
 
     def _verdict(self, tests: list[TestResult]) -> tuple[Outcome, str]:
@@ -281,9 +352,16 @@ class RunState:
                 return "error", "no tests ran"
             lines = [line for line in self.output.text().splitlines() if line.strip()]
             return "error", f"pytest stopped with exit status {self.exitstatus}: {lines[-1] if lines else ''}"
+        if self.import_error:
+            outcome: Outcome = "timeout" if self.import_timed_out else "failed"
+            return outcome, f"your file could not be imported, so no test could run: {self.import_error}"
         oom = [t.name for t in tests if t.oom]
         if oom:
             return "oom", f"{self.oom_text()} in {', '.join(oom)}"
+        stopped = [t.name for t in tests if t.timeout]
+        if stopped:
+            ran = "; the other tests ran" if len(stopped) < len(tests) else ""
+            return "timeout", f"time limit of {self.test_timeout:g} s per test reached in {', '.join(stopped)}{ran}"
         bad = [t for t in tests if t.outcome in ("failed", "error")]
         if not bad:
             return ("passed", "") if tests else ("error", "no tests ran")

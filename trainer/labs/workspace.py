@@ -15,27 +15,37 @@ from trainer.paths import trainer_home, workspace_dir
 
 
 def workspace_file(slug: str) -> Path:
-    """The learner's file for lab `slug`: $TRAINER_HOME/workspace/<slug>.py."""
+    """The learner's file for lab `slug`: $TRAINER_HOME/workspace/<slug>.py (nothing is created)."""
     return workspace_dir() / f"{slug}.py"
 
 
 def start(lab: Lab) -> tuple[Path, bool]:
-    """Copy the starter into the workspace unless a file is already there; (path, created)."""
+    """Copy the starter into the workspace unless a file is already there; (path, created). OSError when the
+    workspace cannot be written."""
     target = workspace_file(lab.slug)
     if target.exists():
         return target, False
+    target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(lab.starter, target)
     return target, True
 
 
+def is_untouched(lab: Lab) -> bool:
+    """Whether the workspace file is byte for byte the starter (or missing): resetting it loses nothing."""
+    target = workspace_file(lab.slug)
+    return not target.exists() or target.read_bytes() == lab.starter.read_bytes()
+
+
 def reset(lab: Lab) -> tuple[Path, Path | None]:
-    """Put a fresh starter in the workspace; the old file is kept as `<slug>.py.bak-<UTC timestamp>`."""
+    """Put a fresh starter in the workspace; a changed file is kept as `<slug>.py.bak-<UTC timestamp>` (an
+    untouched starter is simply replaced). OSError when the workspace cannot be written."""
     target = workspace_file(lab.slug)
     backup = None
-    if target.exists():
+    if not is_untouched(lab):
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         backup = target.with_name(f"{target.name}.bak-{stamp}")
         target.rename(backup)
+    target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(lab.starter, target)
     return target, backup
 
@@ -45,10 +55,10 @@ def _hints_path() -> Path:
 
 
 def hints_state() -> dict[str, int]:
-    """{slug: hints shown} from hints.json; a missing or damaged file counts as nothing shown."""
+    """{slug: hints shown} from hints.json; a missing, unreadable or damaged file counts as nothing shown."""
     try:
         data = json.loads(_hints_path().read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return {}
     return {k: v for k, v in data.items() if isinstance(v, int)} if isinstance(data, dict) else {}
 
@@ -58,9 +68,10 @@ def hints_shown(slug: str) -> int:
     return hints_state().get(slug, 0)
 
 
-def next_hint(lab: Lab) -> tuple[int, int, str]:
-    """Reveal the next hint: (its number, how many there are, text); after the last, the last again."""
-    hints = lab.hints()
+def next_hint(lab: Lab, lang: str = "en") -> tuple[int, int, str]:
+    """Reveal the next hint: (its number, how many there are, its text in `lang`); after the last, the last
+    again. OSError when the count cannot be saved."""
+    hints = lab.hints(lang)
     if not hints:
         return 0, 0, ""
     state = hints_state()
@@ -71,8 +82,10 @@ def next_hint(lab: Lab) -> tuple[int, int, str]:
 
 
 def save_hints(state: dict[str, int]) -> None:
-    """Write hints.json ({slug: hints shown})."""
-    _hints_path().write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    """Write hints.json ({slug: hints shown}), creating TRAINER_HOME if needed."""
+    path = _hints_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def record_attempt(result: CheckResult, store: Any = None) -> None:

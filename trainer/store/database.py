@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, insert,
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Field, SQLModel
 
-from trainer.paths import db_path
+from trainer.paths import cannot_write, db_path
 from trainer.srs import SM2State, START_EF_CENTI, due_date, sm2_step, validate_quality
 from trainer.store import reads, transfer
 from trainer.store.reads import BUSY_TIMEOUT_MS, SCHEMA_VERSION
@@ -229,7 +229,10 @@ class Store(reads.Reader):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path} cannot be created: {cannot_write(exc)}.") from exc
         _preflight(path)
         self._engine = _make_engine(path)
         try:
@@ -238,7 +241,10 @@ class Store(reads.Reader):
         except DatabaseError as exc:
             self._engine.dispose()
             if isinstance(exc, OperationalError):
-                raise StoreError(f"{path} could not be opened ({exc.orig}).") from exc
+                raise StoreError(
+                    f"{path} could not be opened ({exc.orig}): check that the folder {path.parent} exists and is "
+                    "writable, or set TRAINER_HOME to a folder you can write to."
+                ) from exc
             raise NotADatabaseError(f"{path} is not a usable SQLite database ({exc.orig}); move it aside.") from exc
 
     def close(self) -> None:

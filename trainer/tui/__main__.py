@@ -1,6 +1,8 @@
 """`python -m trainer.tui`: the TUI without the Typer command line (what `trainer` alone opens)."""
 
-from trainer.tui.app import make_app
+import sys
+
+from trainer.launcher import open_tui
 
 if __name__ == "__main__":
-    make_app().run()
+    sys.exit(open_tui())

@@ -12,6 +12,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from trainer import cjk
 from trainer.config import Settings
 from trainer.tui.backend import Backend, Clock, Opened
 from trainer.tui.screens.dashboard import DashboardScreen
@@ -30,11 +31,14 @@ class TrainerApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer; the room is better spent on them
     BINDINGS = [
         Binding("question_mark", "help", "help", id="help", tooltip="Show the keys of this screen"),
+        Binding("q", "quit", "quit", show=False, id="quit", tooltip="Leave the trainer (from any screen)"),
     ]
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, first: str | None = None) -> None:
         super().__init__()
         self.backend = backend
+        self.first = first
+        """A screen to open over the dashboard at start ("review"), once the progress can be read."""
         self.load_error: str | None = None
         self.closing = False
         self._store_settled = asyncio.Event()
@@ -53,6 +57,10 @@ class TrainerApp(App[None]):
         if first is not None:
             self.backend.use(first)
         self.push_screen(DashboardScreen())
+        if self.first == "review":
+            from trainer.tui.screens.review import ReviewScreen
+
+            self.open_screen(ReviewScreen())
         self.call_after_refresh(self.open_store)  # after the first frame, which the import would slow down
 
     @work(thread=True, exclusive=True, group="load", name="open store")
@@ -75,10 +83,14 @@ class TrainerApp(App[None]):
 
     def _failed(self, exc: Exception) -> None:
         self.load_error = str(exc)
-        self._waiting = None
         self._store_settled.set()
         self.notify(self.load_error, title="Cannot open the progress database", severity="error", timeout=30)
+        if not self.backend.ready and self.backend.deck is not None:
+            self.backend.fall_back()
+        waiting, self._waiting = self._waiting, None
         self.data_changed()
+        if waiting is not None and self.backend.ready:
+            self.open_screen(waiting)
 
     def data_changed(self) -> None:
         """Ask every screen on the stack to redraw its figures."""
@@ -89,8 +101,12 @@ class TrainerApp(App[None]):
 
     def open_screen(self, screen: Screen) -> None:
         """Push a screen; one asked for before any progress could be read (a first start) opens as soon as it
-        can. Keys typed after `q` are ignored."""
+        can. Keys typed after `q` are ignored. Offline (no database), a screen that shows progress only (its
+        class sets NEEDS_PROGRESS) is refused with the reason."""
         if self.closing:
+            return
+        if self.backend.offline and getattr(screen, "NEEDS_PROGRESS", False):
+            self.notify(f"{self.load_error}", title="This needs the progress database", severity="error")
             return
         if self.backend.ready:
             self.push_screen(screen)
@@ -179,6 +195,14 @@ class TrainerApp(App[None]):
         self.closing = True
         super().exit(result, return_code, message)
 
+    def switch_language(self) -> str:
+        """Switch zh/en for every screen and remember it for the next start (a warning when it cannot be saved)."""
+        lang = self.backend.toggle_lang()
+        problem = self.backend.save_language()
+        if problem:
+            self.notify(problem, title="The language is switched, but not remembered", severity="warning", timeout=8)
+        return lang
+
     def action_help(self) -> None:
         """Show the keys of the current screen."""
         from trainer.tui.dialogs.help import HelpScreen
@@ -194,9 +218,12 @@ def make_app(
     clock: Clock | None = None,
     tz: tzinfo | None = None,
     theme: str | None = None,
+    first: str | None = None,
 ) -> TrainerApp:
-    """Build the app; every argument defaults to the real thing (deck from cards/, store in TRAINER_HOME)."""
-    app = TrainerApp(Backend(deck=deck, store=store, settings=settings, clock=clock, tz=tz))
+    """Build the app; every argument defaults to the real thing (deck from cards/, store in TRAINER_HOME).
+    `first="review"` opens today's review over the dashboard. ConfigError when config.toml is bad."""
+    cjk.install()  # Chinese answers wrap between characters, not only at the spaces around Latin words
+    app = TrainerApp(Backend(deck=deck, store=store, settings=settings, clock=clock, tz=tz), first)
     if theme is not None:
         app.theme = theme
     return app

@@ -8,7 +8,7 @@ replaces the snapshot. The grader is imported only for a check. Everything is in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,11 @@ class Backend:
         self.store: Reader | None = None
         self.review: ReviewService | None = None
         self.lang: Lang = "en" if self.settings.language == "en" else "zh"
+        self.last_results: dict[str, Any] = {}
+        """The latest CheckResult of each lab checked in this session, shown again when its screen reopens."""
+        self.offline = False
+        """True when the progress database cannot be read at all: the figures are unknown, the cards and labs still
+        open (on an empty reader), reviews and statistics do not."""
         self._given_store = store
 
     # -- life cycle
@@ -121,6 +126,15 @@ class Backend:
 
         return ReviewService(self.deck.cards, store, self.settings, now=self.clock, tz=self.tz)
 
+    def fall_back(self) -> None:
+        """The progress cannot be read (a damaged file, an unwritable home): carry on offline, on an empty reader,
+        so that nothing that does not need the database is out of reach. Needs the deck (read by `snapshot`)."""
+        from trainer.store.reads import EmptySnapshot
+
+        empty = EmptySnapshot()
+        self.offline = True
+        self.use(Opened(empty, self._service(empty)))
+
     def use(self, opened: Opened) -> None:
         """Install a store and its review service (UI thread); a snapshot replaced by the store is closed. Extra new
         cards allowed today carry over to the new service."""
@@ -142,6 +156,22 @@ class Backend:
         """Switch the card language between zh and en."""
         self.lang = "en" if self.lang == "zh" else "zh"
         return self.lang
+
+    def save_language(self) -> str | None:
+        """Remember the current language in config.toml (its other values kept); the reason when it cannot."""
+        from trainer.config import describe_problems, read_settings, save_settings
+        from trainer.paths import cannot_write, config_path
+
+        path = config_path()
+        settings, problems = read_settings(path)
+        if problems:
+            return describe_problems(path, problems)
+        try:
+            save_settings(replace(settings, language=self.lang), path)
+        except OSError as exc:
+            return cannot_write(exc)
+        self.settings = replace(self.settings, language=self.lang)
+        return None
 
     def overview(self) -> stats.Overview:
         """Streaks, heatmap, retention, forecast and labs passed, from the store."""
@@ -248,6 +278,28 @@ class Backend:
         from trainer.labs.workspace import reset
 
         return reset(self._lab(slug))[0]
+
+    @staticmethod
+    def hints_shown(slug: str) -> int:
+        """How many of the lab's hints the learner has revealed (remembered across runs)."""
+        from trainer.labs.workspace import hints_shown
+
+        return hints_shown(slug)
+
+    def last_attempt(self, slug: str) -> Any:
+        """The lab's latest stored check (a LabAttemptRecord), or None."""
+        attempts = self.store.lab_attempts(slug) if self.store is not None else []
+        return attempts[-1] if attempts else None
+
+    @staticmethod
+    def file_sha256(path: Path) -> str:
+        """Hex SHA-256 of a file (empty when it cannot be read), to tell whether results belong to it."""
+        import hashlib
+
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
 
     @staticmethod
     def next_hint(lab: Lab) -> int:

@@ -18,6 +18,9 @@ from trainer.tui.labels import LAB_STYLES
 from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
+COLUMNS = [("#", "id"), ("title", "title"), ("EF", "EF"), ("interval", "interval"), ("due", "due"),
+           ("lapses", "lapses"), ("lab", "lab")]  # fmt: skip
+
 
 def due_cell(row: CardRow, today: date) -> Text:
     """The due day, yellow when due now; a held card says so instead."""
@@ -63,16 +66,15 @@ class BrowserScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Columns; the table has the focus."""
-        table = self.query_one(DataTable)
-        table.add_column("#", key="id")
-        table.add_column("title", key="title", width=30)
-        for key in ("EF", "interval", "due", "lapses", "lab"):
-            table.add_column(key, key=key)
-        table.focus()
+        """The table has the focus."""
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
         """Draw the rows when first shown, and again on return: states change while a card or lab is open."""
+        self.refresh_data()
+
+    def on_resize(self) -> None:
+        """The title column takes the width the others leave."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
@@ -82,7 +84,8 @@ class BrowserScreen(Screen[None]):
         query = self.query_one("#search", Input).value
         rows = backend.card_rows()
         shown = [row for row in rows if matches(row.card, query, self.tag)]
-        refill(self.query_one(DataTable), ((self._cells(row, today), str(row.card.id)) for row in shown))
+        refill(self.query_one(DataTable), COLUMNS, [(self._cells(row, today), str(row.card.id)) for row in shown],
+               grow="title")  # fmt: skip
         held = sum(row.suspended for row in rows), sum(row.buried for row in rows)
         parts = [f"{len(shown)}/{len(rows)} cards", f"tag: {self.tag or 'any'}"]
         parts += [f"{held[0]} suspended"] if held[0] else []
@@ -90,16 +93,21 @@ class BrowserScreen(Screen[None]):
         self.query_one("#browser-count", Static).update(" · ".join(parts))
 
     def _cells(self, row: CardRow, today: date) -> tuple[object, ...]:
-        """One card's line: id, title, EF, interval, due (or held), lapses, lab status."""
+        """One card's line: id, title, EF, interval, due (or held), lapses, lab status (the schedule `?` offline)."""
         dim = "dim" if row.suspended or row.buried else ""
+        number = Text(str(row.card.id), justify="right", style=dim)
+        title = Text(row.card.title(self.app.backend.lang), style=dim)
+        lab = Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, ""))
+        if self.app.backend.offline:
+            return (number, title, "?", "?", "?", "?", lab)
         return (
-            Text(str(row.card.id), justify="right", style=dim),
-            Text(row.card.title(self.app.backend.lang), style=dim),
+            number,
+            title,
             "-" if row.easiness is None else f"{row.easiness:.2f}",
             "-" if row.interval is None else f"{row.interval}d",
             due_cell(row, today),
             Text(str(row.lapses), style="red" if row.lapses else ""),
-            Text(row.lab_status, style=LAB_STYLES.get(row.lab_status, "")),
+            lab,
         )
 
     def _selected(self) -> CardRow | None:
@@ -177,7 +185,7 @@ class BrowserScreen(Screen[None]):
 
     def action_toggle_lang(self) -> None:
         """Switch the title language."""
-        self.app.backend.toggle_lang()
+        self.app.switch_language()
         self.refresh_data()
 
     def action_back(self) -> None:

@@ -55,7 +55,7 @@ class CardScreen(Screen[None]):
 
     async def action_toggle_lang(self) -> None:
         """Switch zh/en."""
-        self.app.backend.toggle_lang()
+        self.app.switch_language()
         await self.draw()
 
     def action_open_lab(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -48,9 +49,8 @@ class DashboardScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Redraw the figures from the backend (nothing until the store is open)."""
         backend = self.app.backend
-        if not backend.ready:
-            if self.app.load_error:
-                self.query_one("#hint", Static).update(f"[b red]Cannot open progress:[/] {self.app.load_error}")
+        if not backend.ready or backend.offline:
+            self._show_unknown()
             return
         summary = backend.review.summary()
         overview = backend.overview()
@@ -64,7 +64,22 @@ class DashboardScreen(Screen[None]):
         hint = f"{left} card(s) waiting: press [b]r[/b] to review." if left else "Nothing due now: press [b]l[/b] for a lab."
         if backend.deck.errors:
             hint += f"  [b red]{len(backend.deck.errors)} card file(s) have errors[/] (trainer cards --check)."
+        if self.app.load_error:  # figures from a snapshot, but nothing can be saved
+            hint += f"\n[b red]Grades cannot be saved:[/] {escape(self.app.load_error)}"
         self.query_one("#hint", Static).update(hint)
+
+    def _show_unknown(self) -> None:
+        """Figures that cannot be read yet (still loading) or at all (offline), and why."""
+        error = self.app.load_error
+        if not error:
+            return
+        for figure in self.query(Figure):
+            figure.show("?")
+        self.query_one("#heatmap", HeatmapView).show_unknown("unknown: your progress cannot be read")
+        self.query_one("#hint", Static).update(
+            f"[b red]Cannot open your progress:[/] {escape(error)}\n"
+            "The cards ([b]b[/b]) and the labs ([b]l[/b]) still open; reviews and statistics need the database."
+        )
 
     def action_review(self) -> None:
         """Open today's review."""

@@ -14,12 +14,16 @@ from trainer.tui.widgets.row_table import cursor_key, refill
 from trainer.tui.widgets.title_bar import TitleBar
 
 
+COLUMNS = [("#", "card"), ("lab", "slug"), ("title", "title"), ("status", "status")]
+
+
 class LabsScreen(Screen[None]):
     """A table of labs in card order."""
 
     CSS_PATH = "labs.tcss"
     BINDINGS = [
         Binding("enter", "open_lab", "open", id="labs.open", tooltip="Open the selected lab"),
+        Binding("z", "toggle_lang", "zh/en", id="labs.lang", tooltip="Switch the title language"),
         Binding("escape", "back", "back", id="labs.back", tooltip="Back"),
     ]
 
@@ -30,27 +34,24 @@ class LabsScreen(Screen[None]):
         yield DataTable(id="labs", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def on_mount(self) -> None:
-        """Fill the table."""
-        table = self.query_one(DataTable)
-        table.add_column("#", key="card")
-        table.add_column("lab", key="slug")
-        table.add_column("title", key="title", width=34)
-        table.add_column("status", key="status")
-
     def on_screen_resume(self) -> None:
         """Draw the rows when first shown, and again on return: a check may have passed a lab."""
+        self.refresh_data()
+
+    def on_resize(self) -> None:
+        """The title column takes the width the others leave."""
         self.refresh_data()
 
     def refresh_data(self) -> None:
         """Rebuild the rows, keeping the cursor."""
         backend = self.app.backend
         rows = backend.card_rows()
-        refill(self.query_one(DataTable), ((self._cells(row), row.card.lab) for row in rows))
+        refill(self.query_one(DataTable), COLUMNS, [(self._cells(row), row.card.lab) for row in rows], grow="title")
         passed = sum(r.lab_status == "passed" for r in rows)
         ready = sum(r.lab_status != "n/a" for r in rows)
+        done = "[red]progress unknown[/] (no database)" if backend.offline else f"[green]{passed} passed[/]"
         self.query_one("#labs-summary", Static).update(
-            f" [green]{passed} passed[/] of {len(backend.lab_slugs())} · {ready} available so far · enter opens a lab"
+            f" {done} of {len(backend.lab_slugs())} · {ready} available so far · enter opens a lab"
         )
 
     def _cells(self, row: CardRow) -> tuple[object, ...]:
@@ -75,6 +76,11 @@ class LabsScreen(Screen[None]):
 
     def _open(self, slug: str) -> None:
         self.app.open_lab(slug)
+
+    def action_toggle_lang(self) -> None:
+        """Switch the title language (remembered for the next start)."""
+        self.app.switch_language()
+        self.refresh_data()
 
     def action_back(self) -> None:
         """Back."""

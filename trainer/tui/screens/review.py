@@ -16,9 +16,15 @@ from trainer.tui.labels import HEADINGS
 from trainer.tui.widgets.grade_bar import GRADES, GradeBar
 from trainer.tui.widgets.title_bar import TitleBar
 
+CARD_ACTIONS = ("reveal", "grade", "open_lab", "toggle_lang")
+"""What needs a card on screen: hidden from the footer once nothing is left to review."""
+
+
 class ReviewScreen(Screen[None]):
     """One card at a time; a grade commits at once and the next card appears."""
 
+    NEEDS_PROGRESS = True
+    """Offline (no database) it is refused: it shows and changes progress only."""
     CSS_PATH = "review.tcss"
     BINDINGS = [
         Binding("space", "reveal", "show answer", id="review.reveal", tooltip="Show the answer"),
@@ -73,6 +79,10 @@ class ReviewScreen(Screen[None]):
         """Show the first card."""
         await self.show_current()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers what works now: the card's keys only while there is a card."""
+        return self.card is not None or action not in CARD_ACTIONS
+
     async def show_current(self) -> None:
         """Draw the current card (question only), or the empty panel."""
         backend = self.app.backend
@@ -82,6 +92,7 @@ class ReviewScreen(Screen[None]):
         self.answer_built.clear()
         empty = self.card is None
         self._show(empty=empty, revealed=False)
+        self.refresh_bindings()
         self._update_status()
         if self.card is None:
             self.query_one("#open-labs", Button).focus()
@@ -165,7 +176,7 @@ class ReviewScreen(Screen[None]):
 
     async def action_toggle_lang(self) -> None:
         """Switch zh/en and redraw the card, keeping the answer shown if it was."""
-        self.app.backend.toggle_lang()
+        self.app.switch_language()
         revealed = self.revealed
         await self.show_current()
         if revealed:

@@ -51,6 +51,8 @@ def bins_table(rows: Sequence[tuple[str, int]], width: int = 12) -> Table:
 class StatsScreen(Screen[None]):
     """All figures on one scrolling page."""
 
+    NEEDS_PROGRESS = True
+    """Offline (no database) it is refused: it shows and changes progress only."""
     CSS_PATH = "stats.tcss"
     BINDINGS = [Binding("escape", "back", "back", id="stats.back", tooltip="Back to the dashboard")]
 

@@ -31,10 +31,17 @@ class HeatmapView(Widget):
     def __init__(self, grid: Heatmap | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.grid = grid
+        self.placeholder = "loading…"
+        """What shows while there is no grid."""
 
     def show(self, grid: Heatmap) -> None:
         """Draw a new grid."""
         self.grid = grid
+        self.refresh(layout=True)
+
+    def show_unknown(self, note: str) -> None:
+        """No grid can be drawn: say why instead."""
+        self.grid, self.placeholder = None, note
         self.refresh(layout=True)
 
     def get_content_width(self, container, viewport) -> int:  # noqa: ANN001
@@ -45,7 +52,7 @@ class HeatmapView(Widget):
         """The grid as text: a month line, then one line per weekday, then a legend."""
         text = Text(no_wrap=True)
         if self.grid is None:
-            return Text("loading…")
+            return Text(self.placeholder)
         grid = self.grid
         peak = grid.peak
         styles = [self.get_component_rich_style(f"heatmap--level-{i}") for i in range(5)]

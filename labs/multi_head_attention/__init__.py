@@ -1,0 +1,1 @@
+"""Lab 4: multi_head_attention."""

@@ -1,0 +1,1 @@
+"""Lab 1: RNN vs attention, path length and parallelism."""

@@ -1,0 +1,28 @@
+"""The attention scores are not scaled by 1/sqrt(d_head).
+
+Message: the scores were not scaled by 1/sqrt(d_head)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from labs.multi_head_attention import solution
+from labs.multi_head_attention.solution import merge_heads, split_heads  # the correct part
+
+
+class MultiHeadAttention(solution.MultiHeadAttention):
+    """Scores q k^T without the scale."""
+
+    def forward(self, x: Tensor, mask: Tensor | None = None, context: Tensor | None = None) -> Tensor:
+        """x [B, T, D] attends to itself, or to context [B, S, D] when given -> [B, T, D]."""
+        source = x if context is None else context
+        q = split_heads(self.q_proj(x), self.n_heads)
+        k = split_heads(self.k_proj(source), self.n_heads)
+        v = split_heads(self.v_proj(source), self.n_heads)
+        scores = q @ k.transpose(-2, -1)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return self.out_proj(merge_heads(weights @ v))

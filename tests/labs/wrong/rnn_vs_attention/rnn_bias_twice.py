@@ -1,0 +1,20 @@
+"""b_h is added twice, once as nn.RNN's b_ih and once as its b_hh.
+
+Message: b_h added twice
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from labs.rnn_vs_attention.solution import influence, self_attention  # the correct part
+
+
+def rnn_forward(x: Tensor, h0: Tensor, W_xh: Tensor, W_hh: Tensor, b_h: Tensor) -> tuple[Tensor, Tensor]:
+    """Run a tanh RNN over x [B, T, Din] from h0 [B, H]; return (outputs [B, T, H], h_last [B, H])."""
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = torch.tanh((x[:, t] @ W_xh + b_h) + (h @ W_hh + b_h))
+        states.append(h)
+    return torch.stack(states, dim=1), h

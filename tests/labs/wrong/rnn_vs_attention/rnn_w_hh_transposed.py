@@ -1,0 +1,20 @@
+"""The recurrent term uses W_hh transposed: h_{t-1} @ W_hh.T (as if W_hh were stored like nn.RNN's weight_hh).
+
+Message: h_{t-1} multiplied by W_hh transposed
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from labs.rnn_vs_attention.solution import influence, self_attention  # the correct part
+
+
+def rnn_forward(x: Tensor, h0: Tensor, W_xh: Tensor, W_hh: Tensor, b_h: Tensor) -> tuple[Tensor, Tensor]:
+    """Run a tanh RNN over x [B, T, Din] from h0 [B, H]; return (outputs [B, T, H], h_last [B, H])."""
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ W_xh + h @ W_hh.T + b_h)
+        states.append(h)
+    return torch.stack(states, dim=1), h
