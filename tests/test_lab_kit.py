@@ -14,6 +14,7 @@ from labs.grading import (
     assert_close,
     assert_count,
     assert_ratio,
+    require,
     seeded,
     seeded_ints,
     seeded_many,
@@ -118,3 +119,10 @@ def test_time_limit_restores_an_outer_timer() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_require_fails_with_exactly_the_message() -> None:
+    require(True, "never shown")
+    with pytest.raises(AssertionError) as failure:
+        require(0, "seq_len is 12, expected 4")
+    assert str(failure.value) == "seq_len is 12, expected 4"

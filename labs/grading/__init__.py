@@ -1,6 +1,6 @@
 """The lab kit: what every lab's tests use to build inputs, grade learner code and name known mistakes.
 
-- `assert_close`, `assert_count`, `assert_ratio`: comparisons whose failure messages teach, naming the known
+- `assert_close`, `assert_count`, `assert_ratio`, `require`: comparisons whose failure messages teach, naming the known
   mistake an answer matches ("This looks like ...");
 - `seeded`, `seeded_many`, `seeded_ints`, `generator`: inputs drawn on the CPU from a seed, then moved;
 - `ScoreMatrixGuard`: proof that no full score matrix (or mask) was ever held;
@@ -16,6 +16,7 @@ from labs.grading.compare import (
     describe_mismatch,
     looks_like,
     mistake_table,
+    require,
 )
 from labs.grading.forbid import ForbiddenCallError, reference
 from labs.grading.inputs import generator, seeded, seeded_ints, seeded_many
@@ -34,6 +35,7 @@ __all__ = [
     "generator",
     "looks_like",
     "mistake_table",
+    "require",
     "reference",
     "seeded",
     "seeded_ints",

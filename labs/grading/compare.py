@@ -115,6 +115,12 @@ def _matching(got: Any, mistakes: Mistakes) -> str:
     return next((looks_like(d) for d, wrong in mistake_table(mistakes).items() if wrong == got), "")
 
 
+def require(condition: object, message: str) -> None:
+    """Fail with exactly `message` unless `condition` holds (a bare `assert` would append pytest's introspection)."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def assert_count(got: Any, expected: int, *, name: str, mistakes: Mistakes = None) -> None:
     """A count or a size: `got` must be a Python int (not a bool, a float or a tensor) equal to `expected`."""
     if not isinstance(got, int) or isinstance(got, bool):

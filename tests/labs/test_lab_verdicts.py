@@ -57,11 +57,20 @@ REAL_LABS = [pytest.param(lab, id=lab.slug) for lab in all_labs(REAL[0])]
 
 
 class Outcomes:
-    """Pytest plugin: each test's outcome (a failing setup or teardown counts as an error) and failure message."""
+    """Pytest plugin: each test's outcome (a failing setup or teardown counts as an error) and failure message.
 
-    def __init__(self) -> None:
+    With `stop_at`, the run stops after the first failure whose message contains that phrase: what the rest
+    of the tests would say cannot change the verdict on a wrong file, and skipping them keeps the suite fast.
+    """
+
+    def __init__(self, stop_at: str = "") -> None:
         self.by_test: dict[str, str] = {}
         self.messages: dict[str, str] = {}
+        self.stop_at = stop_at
+        self.session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         previous = self.by_test.get(report.nodeid, "passed")
@@ -70,6 +79,8 @@ class Outcomes:
         if report.failed:
             self.by_test[report.nodeid] = "failed" if report.when == "call" else "error"
             self.messages[report.nodeid] = failure_message(report)
+            if self.stop_at and self.stop_at in self.messages[report.nodeid] and self.session is not None:
+                self.session.shouldstop = "the declared message was shown"
         elif report.when == "call" or report.skipped:
             self.by_test[report.nodeid] = report.outcome
 
@@ -79,10 +90,10 @@ class Outcomes:
             self.messages[report.nodeid or "<collection>"] = failure_message(report)
 
 
-def run_lab(lab: Lab, file: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> Outcomes:
-    """Run `lab`'s tests on `file` in this process."""
+def run_lab(lab: Lab, file: Path, monkeypatch: pytest.MonkeyPatch, *extra: str, stop_at: str = "") -> Outcomes:
+    """Run `lab`'s tests on `file` in this process (until a failure shows `stop_at`, when given)."""
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    outcomes = Outcomes()
+    outcomes = Outcomes(stop_at)
     pytest.main([*pytest_args(lab, file, DEVICE), "-qq", "--tb=no", *extra], plugins=[outcomes])
     return outcomes
 
@@ -118,7 +129,7 @@ def test_starter_fails_every_test(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> 
 def test_wrong_file_is_rejected_with_its_message(lab: Lab, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     phrase = declared_message(path)
     assert phrase, f"{path.name} declares no `Message:` line in its docstring"
-    run = run_lab(lab, path, monkeypatch)
+    run = run_lab(lab, path, monkeypatch, stop_at=phrase)
     assert run.by_test, f"{lab.slug}: no tests ran"
     assert run.messages, f"{path.name} passes every test"
     shown = [m for m in run.messages.values() if phrase in m]
@@ -183,10 +194,13 @@ def test_a_declared_message_that_no_failure_shows_is_caught(tmp_path: Path, monk
     source = (FAKE[1] / "wrong" / "fake_add" / "scale_adds.py").read_text(encoding="utf-8")
     wrong.write_text(source.replace("Message: x + k instead of x * k", "Message: a phrase no test says"))
     assert declared_message(wrong) == "a phrase no test says"
-    run = run_lab(fake, wrong, monkeypatch)
+    run = run_lab(fake, wrong, monkeypatch, stop_at="a phrase no test says")
     assert run.messages, "the wrong file should fail a test"
     assert not any("a phrase no test says" in m for m in run.messages.values())
     assert any("x + k instead of x * k" in m for m in run.messages.values())
+    assert len(run.by_test) == 5, "without its phrase the run goes on to the last test"
+    stopped = run_lab(fake, wrong, monkeypatch, stop_at="x + k instead of x * k")
+    assert len(stopped.by_test) < len(run.by_test), "the run stops at the failure that shows the phrase"
 
 
 def test_scaffold_makes_a_lab_that_the_harness_grades(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
