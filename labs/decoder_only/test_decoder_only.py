@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from labs.decoder_only import mistakes
-from labs.grading import assert_close, looks_like, reference, seeded, seeded_many
+from labs.grading import assert_close, looks_like, reference, require, seeded, seeded_many
 from labs.reference import DecoderBlock as ReferenceBlock
 
 # (B, T, d_model, n_heads, d_ff): head size differs from d_model, T differs from every feature size.
@@ -47,7 +47,7 @@ def learner_block(lab: Any, ref: ReferenceBlock, device: torch.device) -> nn.Mod
     """
     d_model, d_ff = ref.attn.proj.in_features, ref.mlp.fc.out_features
     block = lab.DecoderBlock(d_model, ref.attn.n_heads, d_ff)
-    assert isinstance(block, nn.Module), f"DecoderBlock must be an nn.Module, got {type(block).__name__}"
+    require(isinstance(block, nn.Module), f"DecoderBlock must be an nn.Module, got {type(block).__name__}")
     try:
         result = block.load_state_dict(ref.state_dict(), strict=False)
     except RuntimeError as exc:
@@ -56,7 +56,7 @@ def learner_block(lab: Any, ref: ReferenceBlock, device: torch.device) -> nn.Mod
         params = dict(block.named_parameters())
         unfilled = [key for key in result.missing_keys if key in params]  # an extra buffer is tolerated here
         error = "; ".join(part for part in (
-            f"{len(result.unexpected_keys)} of its weights have no place in your block" if result.unexpected_keys else "",
+            f"{len(result.unexpected_keys)} of its weights fit nowhere in your block" if result.unexpected_keys else "",
             f"{len(unfilled)} of your parameters get no weight from it" if unfilled else "",
         ) if part)  # fmt: skip
     if error:
@@ -82,7 +82,7 @@ def inputs(shape: tuple[int, int, int], seed: int, device: torch.device) -> Tens
 
 def check_finite(got: Any, name: str, hint: str = "") -> None:
     """A tensor without NaN or inf; the message names the mistake that NaNs point to."""
-    assert isinstance(got, Tensor), f"{name}: expected a torch.Tensor, got {type(got).__name__}"
+    require(isinstance(got, Tensor), f"{name}: expected a torch.Tensor, got {type(got).__name__}")
     if not bool(torch.isfinite(got).all()):
         bad = int((~torch.isfinite(got)).sum())
         raise AssertionError(f"{name}: {bad} of {got.numel()} values are NaN or inf{hint or mistakes.nan_hint(got)}")
@@ -102,10 +102,11 @@ def run(block: nn.Module, x: Tensor, name: str) -> Tensor:
 @pytest.mark.parametrize("T", [1, 2, 5, 8])
 def test_causal_mask_is_the_lower_triangle_with_the_diagonal(lab: Any, device: torch.device, T: int) -> None:
     got = lab.causal_mask(T)
-    assert isinstance(got, Tensor), f"causal_mask({T}) returned {type(got).__name__}, not a Tensor"
-    assert got.dtype == torch.bool, (
+    require(isinstance(got, Tensor), f"causal_mask({T}) returned {type(got).__name__}, not a Tensor")
+    require(
+        got.dtype == torch.bool,
         f"causal_mask({T}) has dtype {got.dtype}: return a bool mask, True where query i may attend key j "
-        "(an additive 0 / -inf mask is what you build from it inside attention)"
+        "(an additive 0 / -inf mask is what you build from it inside attention)",
     )
     i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
     expected = (j <= i).to(device)  # row i is query i, column j key j: keys 0..i are visible
@@ -119,7 +120,7 @@ def test_causal_mask_is_the_lower_triangle_with_the_diagonal(lab: Any, device: t
 def test_state_dict_has_the_reference_keys_and_shapes(lab: Any) -> None:
     ref = ReferenceBlock(D, H, DFF)
     block = lab.DecoderBlock(D, H, DFF)
-    assert isinstance(block, nn.Module), f"DecoderBlock must be an nn.Module, got {type(block).__name__}"
+    require(isinstance(block, nn.Module), f"DecoderBlock must be an nn.Module, got {type(block).__name__}")
     expected = {name: tuple(t.shape) for name, t in ref.state_dict().items()}
     got = {name: tuple(t.shape) for name, t in block.state_dict().items()}
     if got == expected:
@@ -187,7 +188,7 @@ def test_output_is_finite_and_right_for_large_scores(lab: Any, device: torch.dev
         ln = ref.ln_1(x.cpu())
         q, k, _ = ref.attn.qkv(ln).split(D, dim=-1)
         top = float((q.view(B, T, H, -1) * k.view(B, T, H, -1)).sum(-1).abs().max()) / (D // H) ** 0.5
-    assert top > 150, "grader fixture: some attention score should be large enough to overflow exp in float32"
+    require(top > 150, "grader fixture: some attention score should be large enough to overflow exp in float32")
     expected = expected_output(ref, x)
     block = learner_block(lab, ref, device)
     with torch.no_grad():
@@ -229,13 +230,14 @@ def test_every_position_sees_the_first_token(lab: Any, device: torch.device) -> 
     changed[:, 0] = inputs((B, 1, D), seed=12, device=device)[:, 0]
     with reference():
         floor = float((expected_output(ref, changed) - expected_output(ref, x)).abs().amax(dim=(0, 2)).min())
-    assert floor > 1e-2, "grader fixture: token 0 should move every reference output"
+    require(floor > 1e-2, "grader fixture: token 0 should move every reference output")
     block = learner_block(lab, ref, device)
     moved = (run(block, changed, "DecoderBlock output") - run(block, x, "DecoderBlock output")).abs()
     blind = [p for p in range(T) if float(moved[:, p].max()) < 1e-4]
-    assert not blind, (
+    require(
+        not blind,
         f"changing token 0 left the outputs at positions {blind} unchanged: causal attention lets every position "
-        "see keys 0..t, so token 0 reaches them all (is the mask hiding too much, e.g. all but the diagonal?)"
+        "see keys 0..t, so token 0 reaches them all (is the mask hiding too much, e.g. all but the diagonal?)",
     )
 
 
@@ -263,11 +265,11 @@ def test_gradients_match_reference(lab: Any, device: torch.device) -> None:
         x64 = x.to(torch.float64).requires_grad_()
         (ref64(x64) * upstream.to(torch.float64)).sum().backward()
     params = dict(block.named_parameters())
-    assert x_leaf.grad is not None, "no gradient reached the input x: is forward run under torch.no_grad() or detached?"
+    require(x_leaf.grad is not None, "no gradient reached the input x: does forward run under torch.no_grad()?")
     assert_close(x_leaf.grad, x64.grad.to(x.dtype), name="gradient with respect to x", atol=1e-4, rtol=1e-4)
     for name, p64 in ref64.named_parameters():
         grad = params[name].grad if name in params else None
-        assert grad is not None, f"no gradient reached parameter {name}: is it used in forward, and not detached?"
+        require(grad is not None, f"no gradient reached parameter {name}: is it used in forward, and not detached?")
         assert_close(grad, p64.grad.to(x.dtype), name=f"gradient with respect to {name}", atol=1e-4, rtol=1e-4)
 
 
@@ -276,7 +278,8 @@ def test_forward_leaves_its_input_unchanged(lab: Any, device: torch.device) -> N
     x = inputs((B, T, D), seed=18, device=device)
     before = x.clone()
     learner_block(lab, ref, device)(x)
-    assert torch.equal(x, before), (
+    require(
+        torch.equal(x, before),
         "forward changed its input x in place (x += ... or x.add_(...) writes into the caller's tensor): "
-        "write x = x + attn(ln_1(x)), which makes a new tensor"
+        "write x = x + attn(ln_1(x)), which makes a new tensor",
     )
