@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from rich.text import Text
@@ -141,22 +142,24 @@ class BrowserScreen(Screen[None]):
 
     async def action_suspend(self) -> None:
         """Suspend the selected card, or release it."""
-        row = self._selected()
-        if row is None or not await self.app.wait_for_store():
-            return
-        self.app.backend.set_suspended(row.card.id, not row.suspended)
-        self.notify(f"Card {row.card.id} " + ("released: back in the review when due." if row.suspended else
-                                              "suspended: out of every review until you press s again."), timeout=3)
-        self.app.data_changed()
+        await self._hold("suspended", self.app.backend.set_suspended,
+                         "released: back in the review when due.",
+                         "suspended: out of every review until you press s again.")  # fmt: skip
 
     async def action_bury(self) -> None:
         """Bury the selected card until tomorrow, or unbury it."""
+        await self._hold("buried", self.app.backend.set_buried,
+                         "unburied: back in today's review if due.",
+                         "buried: out of today's review, back tomorrow.")  # fmt: skip
+
+    async def _hold(self, flag: str, store: Callable[[int, bool], None], released: str, held: str) -> None:
+        """Flip the selected card's `flag` ("suspended" or "buried") through `store`, and say what it means."""
         row = self._selected()
         if row is None or not await self.app.wait_for_store():
             return
-        self.app.backend.set_buried(row.card.id, not row.buried)
-        self.notify(f"Card {row.card.id} " + ("unburied: back in today's review if due." if row.buried else
-                                              "buried: out of today's review, back tomorrow."), timeout=3)
+        was_held = getattr(row, flag)
+        store(row.card.id, not was_held)
+        self.notify(f"Card {row.card.id} " + (released if was_held else held), timeout=3)
         self.app.data_changed()
 
     def action_history(self) -> None:
