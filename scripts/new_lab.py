@@ -86,7 +86,8 @@ def lab_toml(contract: LabContract, title_en: str, title_zh: str) -> str:
 def readme(contract: LabContract, title_en: str, title_zh: str) -> str:
     return (
         f"# Lab {contract.card}: {contract.slug}\n\n{title_en}\n\n## English\n\n"
-        f"{MARKER} the task, the conventions, what the tests check.\n\n### The contract (docs/LABS.md)\n{contract.prose}\n\n```python\n{contract.signatures}```\n\n"
+        f"{MARKER} the task, the conventions, what the tests check.\n\n"
+        f"### The contract (docs/LABS.md)\n{contract.prose}\n\n```python\n{contract.signatures}```\n\n"
         f"Run: `trainer lab check {contract.slug}`. Demo: `trainer lab demo {contract.slug}`.\n\n"
         f"## 中文\n\n# {title_zh}\n\n{MARKER} 任务、约定、测试检查什么。\n"
     )
@@ -98,7 +99,7 @@ def test_file(contract: LabContract) -> str:
         tests.append(
             f"def test_{name.lower()}_follows_the_contract(lab: Any, device: torch.device) -> None:\n"
             f"    lab.{name}  # a missing name fails with a message that names it\n"
-            f'    pytest.fail("{MARKER} test {name} (docs/LABS.md) against an oracle, not solution.py", pytrace=False)\n'
+            f'    pytest.fail("{MARKER} test {name} (docs/LABS.md) against an oracle", pytrace=False)\n'
         )
     return (
         f'"""Autograder for lab {contract.card} ({contract.slug})."""\n\nfrom __future__ import annotations\n\n'
@@ -135,7 +136,9 @@ def files(contract: LabContract, labs_root: Path, tests_root: Path) -> dict[Path
         folder / "__init__.py": f'"""Lab {contract.card}: {contract.slug}."""\n',
         folder / "lab.toml": lab_toml(contract, title_en, title_zh),
         folder / "README.md": readme(contract, title_en, title_zh),
-        folder / "starter.py": python_file(f"Lab {contract.card} starter: {contract.slug}. {MARKER} say what it asks.", contract),
+        folder / "starter.py": python_file(
+            f"Lab {contract.card} starter: {contract.slug}. {MARKER} say what it asks.", contract
+        ),
         folder / "solution.py": python_file(f"Model answer for lab {contract.card}. {MARKER} write it.", contract),
         folder / "mistakes.py": f'"""Known wrong answers of {lab}, so that failure messages can name them. '
         f'{MARKER} add them."""\n',

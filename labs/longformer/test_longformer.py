@@ -8,7 +8,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from labs.grading import ScoreMatrixGuard, assert_close, assert_count, looks_like, reference, seeded, seeded_many, time_limit
+from labs.grading import (
+    ScoreMatrixGuard,
+    assert_close,
+    assert_count,
+    looks_like,
+    reference,
+    seeded,
+    seeded_many,
+    time_limit,
+)
 from labs.longformer import mistakes
 from labs.longformer.mistakes import band, dense, is_global
 
