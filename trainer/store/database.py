@@ -160,8 +160,8 @@ def _preflight(path: Path) -> int:
         version, tables = reads.peek(path)
     except sqlite3.DatabaseError as exc:
         raise NotADatabaseError(
-            f"{path} is not an SQLite database ({exc}). It was left untouched: move it aside "
-            "(or point TRAINER_HOME elsewhere) and trainer will start a new progress database."
+            f"{path} is not an SQLite database ({exc}). It was left untouched: `trainer restore` brings back a "
+            "daily copy (it moves the damaged file aside), or move it aside yourself and trainer starts a new one."
         ) from exc
     if version > SCHEMA_VERSION:
         raise NewerSchemaError(
