@@ -96,7 +96,7 @@ tail -n 15 "$OUT/verdicts.txt"
 "$PYTHON" - "$OUT/verdicts.xml" <<'EOF' || code=1
 import sys, xml.etree.ElementTree as ET
 from pathlib import Path
-cases = [c for c in ET.parse(sys.argv[1]).iter("testcase") if c.get("name", "").startswith("test_wrong_file_is_rejected[")]
+cases = [c for c in ET.parse(sys.argv[1]).iter("testcase") if c.get("name", "").startswith("test_wrong_file_is_rejected_with_its_message[")]
 ok = [c for c in cases if not list(c)]  # no failure, error or skipped child
 files = [p for root in ("tests/labs/wrong", "tests/fixtures/lab_proofs/wrong") for p in Path(root).glob("*/*.py")]
 print(f"wrong files rejected: {len(ok)} of {len(cases)} cases, {len(files)} files on disk")
