@@ -74,6 +74,12 @@ class Graded(Protocol):
     def hints(self) -> int: ...
 
     @property
+    def failed(self) -> int: ...
+
+    @property
+    def solution_shown(self) -> bool: ...
+
+    @property
     def seconds(self) -> float: ...
 
     @property
@@ -140,6 +146,11 @@ def lab_grade(facts: RoundFacts) -> int:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def facts_of(review: Graded) -> RoundFacts:
+    """The facts a stored graded round was graded from."""
+    return RoundFacts(review.checks, review.failed, review.hints, review.solution_shown, review.seconds)
 
 
 def grade_reason(facts: RoundFacts) -> str:
