@@ -267,3 +267,25 @@ def duration(seconds: float) -> str:
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.0f} d"
+
+
+PROGRESS_COLUMNS = ("lab", "status", "checks", "first pass", "hints", "grade", "interval", "next review")
+"""The columns of a lab progress table (`progress_cells`), the same in `trainer stats` and the TUI."""
+
+
+def progress_cells(progress: LabProgress) -> tuple[str, ...]:
+    """One lab's progress as table cells: checks of its own file (and of other files), its first pass (checks and
+    time, hints then), all hints shown, the latest grade, the interval and the next review."""
+    first = progress.first_pass
+    checks = str(progress.checks) + (f" +{progress.other_checks} other" if progress.other_checks else "")
+    return (
+        progress.slug,
+        progress.status,
+        checks,
+        "-" if first is None else f"{_plural(first.checks, 'check')}, {duration(first.seconds)}",
+        str(progress.hints),
+        "-" if progress.last_grade is None else f"{progress.last_grade}" + (
+            f" ({progress.rounds} rounds)" if progress.rounds > 1 else ""),
+        "-" if progress.interval is None else f"{progress.interval} d",
+        "-" if progress.due is None else ("due now" if progress.due_now else progress.due.isoformat()),
+    )
