@@ -269,23 +269,49 @@ def duration(seconds: float) -> str:
     return f"{seconds / 86400:.0f} d"
 
 
-PROGRESS_COLUMNS = ("lab", "status", "checks", "first pass", "hints", "grade", "interval", "next review")
+PROGRESS_COLUMNS = ("lab", "status", "checks", "1st pass", "hints", "grade", "every", "next")
 """The columns of a lab progress table (`progress_cells`), the same in `trainer stats` and the TUI."""
+PROGRESS_LEGEND = ("checks: of your own file (+ of other files, which count for nothing); 1st pass: checks and time "
+                   "to it; grade: the latest; every: the interval")
+"""What the columns of a lab progress table mean, in a line."""
 
 
 def progress_cells(progress: LabProgress) -> tuple[str, ...]:
     """One lab's progress as table cells: checks of its own file (and of other files), its first pass (checks and
-    time, hints then), all hints shown, the latest grade, the interval and the next review."""
+    time to it), all hints shown, the latest grade, the interval and the next review."""
     first = progress.first_pass
-    checks = str(progress.checks) + (f" +{progress.other_checks} other" if progress.other_checks else "")
+    checks = str(progress.checks) + (f" (+{progress.other_checks})" if progress.other_checks else "")
     return (
         progress.slug,
         progress.status,
         checks,
-        "-" if first is None else f"{_plural(first.checks, 'check')}, {duration(first.seconds)}",
+        "-" if first is None else f"{first.checks} · {duration(first.seconds)}",
         str(progress.hints),
-        "-" if progress.last_grade is None else f"{progress.last_grade}" + (
-            f" ({progress.rounds} rounds)" if progress.rounds > 1 else ""),
+        "-" if progress.last_grade is None else str(progress.last_grade),
         "-" if progress.interval is None else f"{progress.interval} d",
         "-" if progress.due is None else ("due now" if progress.due_now else progress.due.isoformat()),
     )
+
+
+def progress_line(progress: LabProgress) -> str:
+    """One lab's progress in a sentence: status, checks, the first pass, the reviews and the next one."""
+    if not progress.touched:
+        return "never tried: open it and press s to start"
+    parts = [progress.status]
+    if progress.checks or progress.other_checks:
+        others = "another file" if progress.other_checks == 1 else "other files"
+        other = f" (+{progress.other_checks} of {others})" if progress.other_checks else ""
+        parts.append(f"{_plural(progress.checks, 'check')}{other}")
+    first = progress.first_pass
+    if first is None:
+        if progress.hints:
+            parts.append(f"{_plural(progress.hints, 'hint')} shown")
+        parts.append("not solved yet")
+        return " · ".join(parts)
+    parts.append(f"first pass: {_plural(first.checks, 'check')}, {duration(first.seconds)}, "
+                 f"{_plural(first.hints, 'hint')}, grade {first.grade}")  # fmt: skip
+    if progress.rounds > 1:
+        parts.append(f"{_plural(progress.rounds - 1, 'review')}, last grade {progress.last_grade}")
+    when = "due now" if progress.due_now else f"next {progress.due.isoformat()}" if progress.due else ""
+    parts.append(f"every {progress.interval} d, {when}")
+    return " · ".join(parts)

@@ -163,8 +163,8 @@ def as_rich(ov: stats.Overview, det: stats.Details, titles: Mapping[int, str], l
 
 def lab_table(progress: Sequence[lab_review.LabProgress]) -> Table:
     """Each lab touched: status, checks (and of other files), the first pass, hints, grade, interval, next review."""
-    table = Table(title="Lab progress (checks of your own file; first pass: checks and time to it)",
-                  title_justify="left", title_style="bold cyan")  # fmt: skip
+    table = Table(title="Lab progress", title_justify="left", title_style="bold cyan",
+                  caption=lab_review.PROGRESS_LEGEND, caption_justify="left")  # fmt: skip
     for name in lab_review.PROGRESS_COLUMNS:
         table.add_column(name, justify="right" if name in ("checks", "hints", "grade", "interval") else "left")
     for p in progress:
