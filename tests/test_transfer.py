@@ -295,3 +295,12 @@ def test_merge_adds_lab_events_and_graded_rounds_once(monkeypatch: pytest.Monkey
                                                               ("kv_cache", "hint")]  # fmt: skip
     assert [(r.slug, r.quality) for r in store.lab_reviews()] == [("kv_cache", 3)]
     assert store.lab_state("kv_cache").interval == 1
+
+
+def test_the_format_document_names_the_version_and_every_table() -> None:
+    from trainer.store.transfer import TABLES
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "EXPORT_FORMAT.md").read_text(encoding="utf-8")
+    assert f"(format version {FORMAT_VERSION})" in text and f'"version": {FORMAT_VERSION},' in text
+    for table in TABLES:
+        assert f"| `{table.name}` |" in text and f'"{table.name}": [' in text, table.name
