@@ -196,8 +196,8 @@ def _resolve(console: Console, lab: Lab, due: Any, yes: bool, store: Any) -> Non
     if kept is not None:
         console.print(f"Your earlier file is archived as {kept}")
     console.print(f"[green]Fresh starter[/] at {path}")
-    console.print(f"Its first passing check grades this review ({RULE_LINE}); then run [bold]trainer lab check "
-                  f"{lab.slug}[/].")  # fmt: skip
+    console.print(f"Solve it, then run [bold]trainer lab check {lab.slug}[/]: the first pass grades this review "
+                  f"({RULE_LINE}).")  # fmt: skip
 
 
 RULE_LINE = "5 at the first check without a hint, 4 after failed checks, 3 after a hint, 1 after the solution"
