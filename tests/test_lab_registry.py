@@ -86,12 +86,15 @@ def test_hints_are_revealed_one_at_a_time_and_remembered(trainer_home: Path) -> 
 
 
 def test_status_from_attempts() -> None:
-    def attempt(outcome: str, passed: int, failed: int, errors: int = 0) -> SimpleNamespace:
-        return SimpleNamespace(outcome=outcome, passed=passed, failed=failed, errors=errors)
+    def attempt(outcome: str, passed: int, failed: int, errors: int = 0, own: bool = True) -> SimpleNamespace:
+        return SimpleNamespace(outcome=outcome, passed=passed, failed=failed, errors=errors, own_file=own, round=0)
 
     assert attempt_status([]) == "never tried"
     assert attempt_status([attempt("failed", 1, 4), attempt("timeout", 2, 1, 1)]) == "failed 2/4"
-    assert attempt_status([attempt("passed", 5, 0), attempt("failed", 0, 5)]) == "passed"
+    assert attempt_status([attempt("failed", 0, 5), attempt("passed", 5, 0)]) == "passed"
+    # the status follows the latest check of the learner's own file: a pass that broke since is no longer "passed"
+    assert attempt_status([attempt("passed", 5, 0), attempt("failed", 0, 5)]) == "failed 0/5"
+    assert attempt_status([attempt("failed", 1, 4), attempt("passed", 5, 0, own=False)]) == "failed 1/5"
 
 
 def _state(memory: int | None = 4 << 30) -> RunState:

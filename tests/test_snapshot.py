@@ -60,6 +60,12 @@ def test_snapshot_reads_what_the_store_reads(db: Store) -> None:
     assert history.per_day == {DAY: 3, DAY + timedelta(days=1): 1} and history.first_day == {1: DAY, 2: DAY}
     assert history.recent == [(1, DAY + timedelta(days=1), 1)]
     assert snap.lab_attempts() == db.lab_attempts() and snap.lab_attempts("longformer")[0].device == "cuda"
+    db.add_lab_event("kv_cache", "resolve", at=AT, day=DAY, detail="archive/kv_cache-1.py")
+    assert snap.lab_events() == db.lab_events() and snap.lab_round("kv_cache") == db.lab_round("kv_cache") == 1
+    assert snap.lab_reviews() == db.lab_reviews() and len(snap.lab_reviews("longformer")) == 1
+    assert snap.lab_states() == db.lab_states() and snap.lab_state("longformer") == db.lab_state("longformer")
+    assert snap.due_labs(DAY + timedelta(days=1)) == db.due_labs(DAY + timedelta(days=1)) == [
+        ("longformer", DAY + timedelta(days=1))]
     snap.close()
 
 
@@ -109,6 +115,8 @@ def test_no_file_yet_reads_as_a_fresh_store(tmp_path: Path) -> None:
     calls = {
         "schema_version": (), "card_state": (3,), "card_states": (), "due_cards": (DAY,),
         "new_card_ids": ([5, 1, 3], 2, DAY), "held_card_ids": (DAY,), "card_flags": (), "review_logs": (), "review_history": (DAY,), "lab_attempts": (),
+        "lab_events": (), "lab_reviews": (), "lab_states": (), "lab_state": ("kv_cache",), "due_labs": (DAY,),
+        "lab_round": ("kv_cache",),
     }
     public = {name for name in vars(Reader) if not name.startswith("_") and callable(getattr(Reader, name))}
     assert public == set(calls)  # a read added to Reader must be added here (and to EmptySnapshot)

@@ -15,12 +15,6 @@ def d(offset: int) -> date:
     return TODAY + timedelta(days=offset)
 
 
-@dataclass
-class Attempt:
-    slug: str
-    outcome: str
-
-
 def test_streak_counts_consecutive_days_ending_today() -> None:
     days = [d(0), d(-1), d(-2), d(-5), d(-6), d(-7), d(-8)]
     assert stats.streaks(days, TODAY) == stats.Streak(current=3, longest=4)
@@ -71,11 +65,6 @@ def test_forecast_puts_overdue_cards_today_and_drops_far_ones() -> None:
     out = stats.forecast([d(-4), d(0), d(1), d(1), d(13), d(14)], TODAY, days=14)
     assert len(out) == 14 and out[0] == (TODAY, 2) and out[1] == (d(1), 2)
     assert out[13] == (d(13), 1) and sum(n for _, n in out) == 5
-
-
-def test_labs_passed_counts_each_lab_once() -> None:
-    attempts = [Attempt("kv_cache", "failed"), Attempt("kv_cache", "passed"), Attempt("kv_cache", "passed"), Attempt("longformer", "timeout")]
-    assert stats.labs_passed(attempts) == {"kv_cache"}
 
 
 def test_overview_folds_everything() -> None:

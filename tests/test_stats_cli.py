@@ -32,7 +32,8 @@ def seed() -> None:
         for card_id in range(1, 8):
             quality = (1 if back % 2 else 5) if card_id == 7 else 3 + card_id % 3
             store.record_grade(card_id, quality, at=at, day=day)
-    store.add_lab_attempt("kv_cache", started_at=now, file_sha256="0" * 64, outcome="passed", passed=9)
+    store.add_lab_attempt("kv_cache", started_at=now, file_sha256="0" * 64, outcome="passed", passed=9, day=today)
+    store.add_lab_attempt("kv_cache", started_at=now, file_sha256="1" * 64, outcome="passed", passed=9, own_file=False)
 
 
 def test_stats_json_has_the_documented_shape_and_the_right_figures() -> None:
@@ -40,7 +41,7 @@ def test_stats_json_has_the_documented_shape_and_the_right_figures() -> None:
     result = runner.invoke(app, ["stats", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == KEYS and data["version"] == 1
+    assert set(data) == KEYS and data["version"] == 2
     assert data["reviews_total"] == 70 and data["streak"] == {"current": 10, "best": 10}
     per_day = data["reviews_per_day"]
     assert len(per_day) == 30 and per_day[-1] == {"day": data["today"], "reviews": 0}
@@ -61,6 +62,10 @@ def test_stats_json_has_the_documented_shape_and_the_right_figures() -> None:
     labs = data["labs"]
     assert labs["passed"] == ["kv_cache"] and labs["total"] == 20 and "kv_cache" not in labs["to_do"]
     assert len(labs["passed"]) + len(labs["to_do"]) + len(labs["not_yet_available"]) == 20
+    (kv,) = labs["progress"]  # only labs with something done on them
+    assert kv["slug"] == "kv_cache" and kv["status"] == "passed" and (kv["checks"], kv["other_checks"]) == (1, 1)
+    assert kv["first_pass"]["checks"] == 1 and kv["first_pass"]["grade"] == 5 and kv["last_grade"] == 5
+    assert kv["interval"] == 1 and kv["due_now"] is False and labs["due"] == []
 
 
 def test_stats_in_the_terminal_shows_every_section() -> None:
@@ -68,7 +73,8 @@ def test_stats_in_the_terminal_shows_every_section() -> None:
     result = runner.invoke(app, ["stats"], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     for heading in ("streak 10 day(s) (best 10)", "Reviews per day, last 30 days", "Cards due, next 14 days",
-                    "Retention per week", "Hardest cards", "EF", "Interval", "passed: kv_cache"):
+                    "Retention per week", "Hardest cards", "EF", "Interval", "passed: kv_cache", "Lab progress",
+                    "1 (+1)"):
         assert heading in result.output, heading
     assert "1.30-1.49" in result.output and "181+ d" in result.output
 

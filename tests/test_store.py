@@ -252,7 +252,7 @@ def test_upgrade_from_v2_adds_the_card_flags_and_keeps_data(trainer_home: Path, 
     con.executescript(V2_SCHEMA)
     con.close()
     db = open_store()
-    assert db.schema_version() == SCHEMA_VERSION == 3
+    assert db.schema_version() == SCHEMA_VERSION
     assert [s.card_id for s in db.card_states()] == [7] and len(db.review_logs()) == 1
     assert [a.outcome for a in db.lab_attempts()] == ["passed"]
     assert db.card_flags() == [] and db.set_suspended(7, True) == store.CardFlagRecord(7, suspended=True)

@@ -15,6 +15,7 @@ from trainer.deck import load_deck
 from trainer.labs.workspace import hints_state, save_hints
 from trainer.review import ReviewService
 from trainer.store.database import close_all, open_store
+from trainer.transfer import FORMAT_VERSION
 
 runner = CliRunner()
 NOW = datetime(2026, 5, 20, 9, 30, tzinfo=timezone.utc)
@@ -38,8 +39,12 @@ def seed_progress(start: datetime = NOW, cards: tuple[int, ...] = (1, 2, 3, 6)) 
     store.record_grade(cards[0], 2, at=start + timedelta(days=2, hours=1), day=(start + timedelta(days=2)).date())
     store.undo_last()
     store.add_lab_attempt("kv_cache", started_at=start, file_sha256="ab" * 32, outcome="failed", passed=3, failed=2)
+    store.add_lab_event("kv_cache", "start", at=start - timedelta(minutes=5), day=start.date())
+    store.add_lab_event("kv_cache", "hint", at=start + timedelta(hours=1), day=start.date(), detail="1")
     store.add_lab_attempt("kv_cache", started_at=start + timedelta(hours=2), file_sha256="cd" * 32, outcome="passed",
-                          passed=5, seconds=4.25, device="cuda")
+                          passed=5, seconds=4.25, device="cuda", day=start.date())
+    store.add_lab_attempt("kv_cache", started_at=start + timedelta(hours=3), file_sha256="ef" * 32, outcome="passed",
+                          passed=5, own_file=False)
     store.set_suspended(9, True)
     store.set_buried(cards[1], DAY + timedelta(days=2))
     save_settings(Settings(new_per_day=7, rollover_hour=3, language="en"))
@@ -70,7 +75,8 @@ def test_export_import_export_gives_the_same_file_and_the_same_queue(
     use_home(monkeypatch, tmp_path / "b")
     result = runner.invoke(app, ["import", str(tmp_path / "progress.json")])
     assert result.exit_code == 0, result.output
-    assert "imported 4 card states, 2 card flags, 13 reviews, 2 lab attempts" in result.output
+    assert ("imported 4 card states, 2 card flags, 13 reviews, 3 lab attempts, 2 lab events, 1 lab schedules, "
+            "1 lab reviews") in result.output
     assert export(tmp_path / "again.json") == first
     assert queue(later) == expected_queue and expected_queue
     assert runner.invoke(app, ["stats", "--json"]).output == stats_in_a
@@ -78,7 +84,7 @@ def test_export_import_export_gives_the_same_file_and_the_same_queue(
     assert load_settings() == Settings(new_per_day=7, rollover_hour=3, language="en")
     assert hints_state() == {"kv_cache": 2, "longformer": 1}
     document = json.loads(first)
-    assert (document["format"], document["version"]) == ("trainer-progress", 1)
+    assert (document["format"], document["version"]) == ("trainer-progress", FORMAT_VERSION)
     assert [row["undone"] for row in document["tables"]["review_log"]].count(1) == 1
 
 
@@ -98,7 +104,7 @@ def test_import_refuses_a_home_with_progress_unless_merge(monkeypatch: pytest.Mo
     use_home(monkeypatch, tmp_path / "c")
     save_hints({"kv_cache": 1})
     assert runner.invoke(app, ["import", str(tmp_path / "a.json")]).exit_code == 2
-    assert open_store().table_counts() == {"card_state": 0, "card_flag": 0, "review_log": 0, "lab_attempt": 0}
+    assert set(open_store().table_counts().values()) == {0}
 
 
 def test_merge_adds_what_is_missing_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -113,14 +119,15 @@ def test_merge_adds_what_is_missing_once(monkeypatch: pytest.MonkeyPatch, tmp_pa
     for _ in range(2):  # a second merge adds nothing
         result = runner.invoke(app, ["import", "--merge", str(tmp_path / "a.json")])
         assert result.exit_code == 0, result.output
-    assert "added 0 card states, 0 card flags, 0 reviews, 0 lab attempts; your settings kept" in result.output
+    assert ("added 0 card states, 0 card flags, 0 reviews, 0 lab attempts, 0 lab events, 0 lab schedules, "
+            "0 lab reviews; your settings kept") in result.output
     store = open_store()
     logs = store.review_logs(include_undone=True)
     assert len(logs) == 14 and len({(log.card_id, log.reviewed_at) for log in logs}) == 14
     assert [log.reviewed_at for log in logs] == sorted(log.reviewed_at for log in logs)  # renumbered in time order
     assert [log.id for log in logs] == list(range(1, 15))
     assert {s.card_id for s in store.card_states()} == {1, 2, 4} and store.card_state(2) == mine
-    assert len(store.lab_attempts()) == 4 and load_settings() == Settings(new_per_day=2)
+    assert len(store.lab_attempts()) == 6 and load_settings() == Settings(new_per_day=2)
     assert hints_state() == {"kv_cache": 3, "longformer": 1}
     latest = max(logs, key=lambda log: (log.undone is False, log.reviewed_at))
     assert store.undo_last().log.reviewed_at == latest.reviewed_at  # undo takes back the latest grade
@@ -152,7 +159,7 @@ def change(document: dict, edit: str) -> str:
     """The document with one thing broken, as text."""
     tables = document["tables"]
     if edit == "newer version":
-        document["version"] = 2
+        document["version"] = FORMAT_VERSION + 1
     elif edit == "unknown cards":
         tables["review_log"][3]["card_id"] = 99
         tables["card_state"][0]["card_id"] = 21
@@ -183,7 +190,8 @@ BAD_TEXTS = {
     "JSON that is not an export": ("[1, 2, 3]", "not a trainer progress file"),
 }
 BAD_EDITS = {
-    "newer version": "written by a newer trainer (format version 2; this one reads up to 1)",
+    "newer version": f"written by a newer trainer (format version {FORMAT_VERSION + 1}; this one reads up to "
+                     f"{FORMAT_VERSION})",
     "unknown cards": "rows name card_id 21, 99, unknown here",
     "not a trainer file": "not a trainer progress file",
     "a date that is not a date": "table card_state, row 2: column due holds 'next Tuesday', not a date",
@@ -255,3 +263,44 @@ def test_a_settings_file_that_cannot_be_written_is_one_clear_line(
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 2 and "config.toml could not be written (Permission denied)" in result.output
     assert "Traceback" not in result.output and "--merge" in result.output
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
+
+
+def test_a_version_1_file_still_imports_and_its_passed_lab_joins_the_schedule(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(FIXTURES / "export-v1.json")])
+    assert result.exit_code == 0, result.output
+    assert "3 lab attempts, 0 lab events, 0 lab schedules, 0 lab reviews" in result.output  # rows from the file
+    store = open_store()
+    assert [(a.own_file, a.round) for a in store.lab_attempts()] == [(True, 0)] * 3
+    (review,) = store.lab_reviews()  # kv_cache failed once, then passed: 4, due the next day
+    assert (review.slug, review.round, review.quality, review.checks, review.failed) == ("kv_cache", 0, 4, 2, 1)
+    assert store.lab_state("kv_cache").due == date(2026, 5, 2) and store.lab_state("attention_gradient") is None
+    document = json.loads(export(tmp_path / "again.json"))
+    assert document["version"] == FORMAT_VERSION and len(document["tables"]["lab_review"]) == 1
+
+
+def test_merge_adds_lab_events_and_graded_rounds_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_home(monkeypatch, tmp_path / "a")
+    seed_progress()
+    export(tmp_path / "a.json")
+    use_home(monkeypatch, tmp_path / "b")
+    open_store().add_lab_event("longformer", "start", at=NOW, day=DAY)
+    for _ in range(2):
+        result = runner.invoke(app, ["import", "--merge", str(tmp_path / "a.json")])
+        assert result.exit_code == 0, result.output
+    store = open_store()
+    assert [(e.slug, e.kind) for e in store.lab_events()] == [("kv_cache", "start"), ("longformer", "start"),
+                                                              ("kv_cache", "hint")]  # fmt: skip
+    assert [(r.slug, r.quality) for r in store.lab_reviews()] == [("kv_cache", 3)]
+    assert store.lab_state("kv_cache").interval == 1
+
+
+def test_the_format_document_names_the_version_and_every_table() -> None:
+    from trainer.store.transfer import TABLES
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "EXPORT_FORMAT.md").read_text(encoding="utf-8")
+    assert f"(format version {FORMAT_VERSION})" in text and f'"version": {FORMAT_VERSION},' in text
+    for table in TABLES:
+        assert f"| `{table.name}` |" in text and f'"{table.name}": [' in text, table.name

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from trainer.config import Settings
-from trainer.srs import RELEARN_BELOW, Session, build_queue, learning_day, validate_quality
+from trainer.srs import RELEARN_BELOW, Session, build_queue, learning_day, missed_twice_running, validate_quality
 from trainer.store.records import CardStateRecord, ReviewLogRecord
 
 if TYPE_CHECKING:  # SQLAlchemy: the TUI builds a first service on a Snapshot before loading it
@@ -49,6 +49,12 @@ class GradeResult(Generic[C]):
     def after(self) -> CardStateRecord:
         """The card's state after the grade."""
         return self.log.after
+
+    @property
+    def missed_twice(self) -> bool:
+        """Whether this grade and the card's previous schedule-moving one were both below 3: time for its lab."""
+        before = self.log.before.sm2 if self.log.before is not None else None
+        return not self.log.is_repeat and missed_twice_running(before, self.log.quality)
 
 
 @dataclass(frozen=True)

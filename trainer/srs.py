@@ -73,6 +73,12 @@ def sm2_step(state: SM2State, quality: int) -> SM2State:
     return SM2State.from_centi(new_ef, repetitions=state.repetitions + 1, interval=interval)
 
 
+def missed_twice_running(before: SM2State | None, quality: int) -> bool:
+    """Whether a schedule-moving grade below 3 follows another one: a card's state has no repetitions only after
+    such a grade (a new card has no state)."""
+    return before is not None and before.repetitions == 0 and validate_quality(quality) < PASS_QUALITY
+
+
 def learning_day(now_utc: datetime, rollover_hour: int = 4, tz: tzinfo | None = None) -> date:
     """The learning day `now_utc` belongs to: local calendar date, turning over at `rollover_hour`.
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import NamedTuple, Protocol, TypeVar
 
 from trainer.catalog import LAB_SLUGS
+from trainer.lab_review import LabProgress
 from trainer.srs import PASS_QUALITY
 
 HEATMAP_WEEKS = 12
@@ -190,9 +191,6 @@ def forecast(due_dates: Iterable[date], today: date, days: int = FORECAST_DAYS) 
     return [(today + timedelta(days=i), n) for i, n in enumerate(buckets)]
 
 
-def labs_passed(attempts: Iterable[object]) -> frozenset[str]:
-    """Slugs of labs with at least one passing attempt (rows with `slug` and `outcome == "passed"`)."""
-    return frozenset(str(getattr(a, "slug")) for a in attempts if getattr(a, "outcome") == "passed")
 
 
 @dataclass(frozen=True)
@@ -206,8 +204,11 @@ class Overview:
     retention: Retention
     forecast: list[tuple[date, int]]
     labs_passed: int
+    """Labs whose own workspace file has passed at least once (they are on the schedule)."""
     labs_total: int
     reviews_total: int
+    labs_due: tuple[str, ...] = ()
+    """Labs due for review today, most overdue first."""
 
 
 def overview(
@@ -217,9 +218,10 @@ def overview(
     due_dates: Iterable[date],
     passed_labs: Iterable[str],
     today: date,
+    labs_due: Sequence[str] = (),
 ) -> Overview:
     """Fold the review history (grades per day, each card's first day, the grades of the last
-    RETENTION_DAYS days), due dates and passed labs into one Overview."""
+    RETENTION_DAYS days), due dates, passed labs and the labs due into one Overview."""
     passed = set(passed_labs) & set(LAB_SLUGS)
     return Overview(
         today=today,
@@ -231,6 +233,7 @@ def overview(
         labs_passed=len(passed),
         labs_total=len(LAB_SLUGS),
         reviews_total=sum(per_day.values()),
+        labs_due=tuple(labs_due),
     )
 
 
@@ -300,6 +303,8 @@ class Details:
     interval_bins: list[Bin]
     """Interval in days (INTERVAL_EDGES)."""
     weekly: list[WeekRetention]
+    labs: list[LabProgress]
+    """The progress of every lab touched (trainer.lab_review), in catalog order."""
 
 
 def details(
@@ -308,11 +313,13 @@ def details(
     first_day: Mapping[int, date],
     today: date,
     weeks: int = RETENTION_WEEKS,
+    labs: Sequence[LabProgress] = (),
 ) -> Details:
-    """Fold the graded cards' states and the grades of the last `weeks` weeks into Details."""
+    """Fold the graded cards' states, the grades of the last `weeks` weeks and the labs' progress into Details."""
     return Details(
         hardest=hardest(states),
         ef_bins=histogram((round(s.easiness * 100) for s in states), EF_EDGES_CENTI),
         interval_bins=histogram((s.interval for s in states), INTERVAL_EDGES),
         weekly=weekly_retention(recent, today, weeks, first_day),
+        labs=[p for p in labs if p.touched],
     )

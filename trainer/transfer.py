@@ -18,8 +18,10 @@ from trainer.config import SETTING_NAMES, ConfigError, Settings, load_settings, 
 from trainer.paths import config_path, trainer_home
 
 FORMAT = "trainer-progress"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Raised whenever the shape changes, a new table included: a newer file is refused, an older one read."""
+V1_LAB_ATTEMPT = {"own_file": 1, "round": 0}
+"""What version 2 added to each lab check: checks of version 1 knew no path, so they count as the learner's own."""
 SECTIONS = ("format", "version", "settings", "hints", "tables")
 
 
@@ -122,6 +124,17 @@ def read_document(path: Path) -> dict[str, Any]:
     return document
 
 
+def upgrade_tables(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
+    """A file's tables in the current shape. Version 1 had no lab schedule (its tables import as empty, its passes
+    are graded on import) and no `own_file` or `round` in a lab check. Rows that are not objects are left for the
+    store's check to name."""
+    upgraded = dict(tables)
+    if version < 2 and isinstance(tables.get("lab_attempt"), list):
+        upgraded["lab_attempt"] = [{**row, **V1_LAB_ATTEMPT} if isinstance(row, dict) else row
+                                   for row in tables["lab_attempt"]]  # fmt: skip
+    return upgraded
+
+
 def _settings_of(path: Path, data: Mapping[str, Any]) -> Settings | None:
     """The file's settings, checked (None when it has none)."""
     if not data:
@@ -174,7 +187,7 @@ def import_progress(path: Path, merge: bool = False, card_ids: Collection[int] |
         raise TransferError(f"{trainer_home()} already holds progress ({what}). Nothing was written: use --merge to "
                             "add what the file has and the home lacks, or import into an empty TRAINER_HOME.")
     try:
-        rows = store.import_tables(document.get("tables", {}), merge=merge,
+        rows = store.import_tables(upgrade_tables(document["version"], document.get("tables", {})), merge=merge,
                                    known={"card_id": set(card_ids), "slug": set(LAB_SLUGS)})
     except RowError as exc:
         raise TransferError(f"{path}: {exc}. Nothing was written.") from exc

@@ -1,4 +1,5 @@
-"""Regenerate the README screenshots (dashboard, review, lab, stats, browser) from the real deck and a seeded history.
+"""Regenerate the README screenshots (dashboard, review, lab, labs, stats, browser) from the real deck and a seeded
+history.
 
 Run: .venv/bin/python docs/screenshots/make_screenshots.py  (uses a temporary TRAINER_HOME; runs one real lab check)
 """
@@ -33,12 +34,20 @@ def seed(store, deck, today: date) -> None:  # noqa: ANN001
                 log = store.record_grade(card.id, rng.choice((2, 3, 4, 4, 5, 5, 5)), at=at, day=day, seconds=20.0)
                 due[card.id] = log.after.due
                 at += timedelta(minutes=2)
-    store.add_lab_attempt("kv_cache", started_at=NOW - timedelta(days=3), file_sha256="0" * 64, outcome="passed",
-                          passed=15, seconds=6.1)
+    solved = NOW - timedelta(days=10)  # kv_cache: a failed check, then a pass (grade 4), due again since
+    store.add_lab_event("kv_cache", "start", at=solved - timedelta(minutes=40), day=solved.date())
+    store.record_lab_check("kv_cache", started_at=solved - timedelta(minutes=12), file_sha256="1" * 64,
+                           outcome="failed", passed=11, failed=4, seconds=6.3, day=solved.date())  # fmt: skip
+    store.record_lab_check("kv_cache", started_at=solved, file_sha256="0" * 64, outcome="passed", passed=15,
+                           seconds=6.1, day=solved.date())  # fmt: skip
+    first = NOW - timedelta(hours=5)  # longformer: passed at the first check today, next review tomorrow
+    store.add_lab_event("longformer", "start", at=first - timedelta(minutes=25), day=first.date())
+    store.record_lab_check("longformer", started_at=first, file_sha256="2" * 64, outcome="passed", passed=12,
+                           seconds=4.0, day=first.date())  # fmt: skip
 
 
 async def main() -> None:
-    """Drive the app and save five SVGs."""
+    """Drive the app and save six SVGs."""
     os.environ["TRAINER_HOME"] = tempfile.mkdtemp(prefix="trainer-shots-")
     from trainer.config import Settings
     from trainer.deck import load_deck
@@ -73,7 +82,10 @@ async def main() -> None:
         app.clear_notifications()
         await pilot.pause()
         app.save_screenshot("lab.svg", str(HERE))
-        await pilot.press("escape", "escape", "s")
+        await pilot.press("escape", *["down"] * 5)
+        await pilot.pause()
+        app.save_screenshot("labs.svg", str(HERE))
+        await pilot.press("escape", "s")
         await pilot.pause()
         app.save_screenshot("stats.svg", str(HERE))
         await pilot.press("escape", "b", "slash", *"attention", "enter")

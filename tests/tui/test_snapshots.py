@@ -4,7 +4,7 @@ clock, a seeded history, a fake lab."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -109,6 +109,7 @@ def test_lab_after_a_failed_check(snap_compare, app_factory, store, fake_lab, si
                                                 ("test_bytes", "passed")])  # fmt: skip
         await app.push_screen(LabScreen("kv_cache"))
         await pilot.press("s")
+        await app.workers.wait_for_complete()  # the start is logged by a worker, whose note is cleared next
         await pilot.pause()
         app.clear_notifications()
         app.screen.query_one("#workspace").show(Path("/home/learner/.local/share/trainer/workspace/kv_cache.py"))
@@ -176,3 +177,38 @@ def test_stats_hardest_cards_and_distributions(snap_compare, app_factory, seeded
         await pilot.pause()
 
     assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=stats)
+
+
+@pytest.fixture
+def lab_history(seeded):  # noqa: ANN001, ANN201
+    """The seeded store plus lab work: kv_cache solved 9 days ago after a failure and a hint (due today),
+    longformer at the first check 2 days ago, attention_gradient failing, decoder_only's shipped solution checked."""
+    day = NOW.date()
+    for slug, back in (("kv_cache", 9), ("longformer", 2), ("attention_gradient", 1)):
+        seeded.add_lab_event(slug, "start", at=NOW - timedelta(days=back), day=day - timedelta(days=back))
+    at = NOW - timedelta(days=9)
+    seeded.record_lab_check("kv_cache", started_at=at + timedelta(minutes=20), file_sha256="a" * 64, outcome="failed",
+                            passed=9, failed=6)  # fmt: skip
+    seeded.add_lab_event("kv_cache", "hint", at=at + timedelta(minutes=25), day=day - timedelta(days=9), detail="1")
+    seeded.record_lab_check("kv_cache", started_at=at + timedelta(minutes=42), file_sha256="b" * 64, outcome="passed",
+                            passed=15, day=day - timedelta(days=9))  # fmt: skip
+    seeded.record_lab_check("longformer", started_at=NOW - timedelta(days=2, minutes=-12), file_sha256="c" * 64,
+                            outcome="passed", passed=12, day=day - timedelta(days=2))  # fmt: skip
+    seeded.record_lab_check("attention_gradient", started_at=NOW - timedelta(hours=20), file_sha256="d" * 64,
+                            outcome="failed", passed=10, failed=5)  # fmt: skip
+    seeded.record_lab_check("decoder_only", started_at=NOW - timedelta(hours=3), file_sha256="e" * 64,
+                            outcome="passed", passed=9, own_file=False)  # fmt: skip
+    return seeded
+
+
+def test_labs_with_their_progress_and_next_review(snap_compare, app_factory, lab_history) -> None:  # noqa: ANN001
+    async def labs(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("l", "down", "down", "down", "down", "down")
+        await pilot.pause()
+
+    assert snap_compare(build(app_factory), terminal_size=SIZE, run_before=labs)
+
+
+def test_dashboard_with_a_lab_due_80x24(snap_compare, app_factory, lab_history) -> None:  # noqa: ANN001
+    assert snap_compare(build(app_factory), terminal_size=(80, 24), run_before=ready)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
@@ -18,9 +19,9 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trainer import cjk, labs
+from trainer import cjk, lab_review, labs
 from trainer.cli.language import LangOption, chosen_language
-from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult
+from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult, workspace
 from trainer.labs.results import first_to_fix, headline, message_lines, tidy
 from trainer.paths import PROJECT_ROOT, cannot_write
 
@@ -59,15 +60,47 @@ def _find(slug: str) -> Lab:
         raise _fail(str(exc)) from None
 
 
-def _attempts_by_slug() -> dict[str, list[Any]]:
-    from trainer.store import database as store
+def _store(problem: str = "your lab progress is not saved") -> Any:
+    """The progress database, or None when it cannot be opened (the lab still works without it): a warning that
+    starts with `problem`, unless it is empty."""
+    from trainer.store import database
 
-    grouped: dict[str, list[Any]] = defaultdict(list)
     try:
-        for attempt in store.lab_attempts():
-            grouped[attempt.slug].append(attempt)
-    except store.StoreError as exc:
-        _warn("warning", f"cannot read lab attempts: {exc}")
+        return database.open_store()
+    except database.StoreError as exc:
+        if problem:
+            _warn("warning", f"{problem}: {exc}")
+        return None
+
+
+def _today() -> date:
+    """Today's learning day (the rollover hour of config.toml); one line and exit 2 when the config is bad."""
+    from trainer.config import ConfigError
+
+    try:
+        return workspace.learning_today()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _log(slug: str, kind: str, detail: str = "", store: Any = None) -> None:
+    """Log a lab event; a database that cannot be written is a warning, never a failure."""
+    from trainer.config import ConfigError
+    from trainer.store.database import StoreError
+
+    store = store or _store()
+    if store is None:
+        return
+    try:
+        workspace.log_event(slug, kind, detail, store=store)
+    except (StoreError, ConfigError) as exc:
+        _warn("warning", f"not logged ({kind} of {slug}): {exc}")
+
+
+def _by_slug(records: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for record in records:
+        grouped[record.slug].append(record)
     return grouped
 
 
@@ -79,42 +112,95 @@ def _status_style(status: str) -> str:
     return "dim"
 
 
+def next_review(state: Any, today: date) -> str:
+    """A lab's next review as the list shows it: `due now`, its date, or '' while its own file never passed."""
+    if state is None:
+        return ""
+    return "[bold yellow]due now[/]" if state.due <= today else state.due.isoformat()
+
+
 @lab_app.command("list")
 def list_labs(lang: Optional[str] = LangOption) -> None:
-    """Every lab with its card and your status (never tried / failed n/m / passed)."""
+    """Every lab with its card, your status (never tried / started / failed n/m / passed / re-solving) and the date of
+    its next review."""
     language = chosen_language(lang)
-    attempts = _attempts_by_slug()
+    today = _today()
+    store = _store("cannot read lab attempts")
+    attempts = _by_slug(store.lab_attempts()) if store else {}
+    events = _by_slug(store.lab_events()) if store else {}
+    states = {s.slug: s for s in store.lab_states()} if store else {}
+    console = _console()
+    wide = console.width >= 100  # the level only where the title keeps room to read
     table = Table(title="Labs", title_justify="left", expand=True)
     table.add_column("card", justify="right", no_wrap=True)
     table.add_column("lab", no_wrap=True)
     table.add_column("title", ratio=1)  # wraps rather than being cut
-    table.add_column("level", no_wrap=True)
+    if wide:
+        table.add_column("level", no_wrap=True)
     table.add_column("status", no_wrap=True)
+    table.add_column("next review", no_wrap=True)
     for number, (slug, lab) in enumerate(labs.catalog(), start=1):
         if lab is None:
-            table.add_row(str(number), slug, "not yet available", "", "", style="dim")
+            table.add_row(str(number), slug, "not yet available", *[""] * (2 + wide), style="dim")
             continue
-        status = labs.attempt_status(attempts.get(slug, []))
+        status = workspace.attempt_status(attempts.get(slug, []), events.get(slug, []))
         title = lab.title_zh if language == "zh" else lab.title_en
-        table.add_row(str(lab.card), lab.slug, escape(title), f"{'★' * lab.difficulty} {lab.minutes} min",
-                      f"[{_status_style(status)}]{status}[/]")  # fmt: skip
-    _console().print(table)
+        level = [f"{'★' * lab.difficulty} {lab.minutes} min"] if wide else []
+        table.add_row(str(lab.card), lab.slug, escape(title), *level, f"[{_status_style(status)}]{status}[/]",
+                      next_review(states.get(slug), today))  # fmt: skip
+    console.print(table)
 
 
 @lab_app.command()
-def start(slug: str) -> None:
-    """Copy the lab's starter into your workspace (never overwrites your work) and print its path."""
+def start(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a re-solve.")) -> None:
+    """Copy the lab's starter into your workspace (never overwrites your work) and print its path. When the lab is due
+    for review, offer to solve it again from a fresh starter (your earlier file is archived, never lost)."""
     lab = _find(slug)
+    today = _today()
+    store = _store("")  # a home that cannot hold it cannot hold the file either: that error says it all
+    console = _console()
+    due = workspace.resolve_offer(slug, store, today) if store is not None else None
+    if due is not None:
+        _resolve(console, lab, due, yes, store)
+        return
     try:
         path, created = labs.start(lab)
     except OSError as exc:
         raise _fail(cannot_write(exc)) from None
-    console = _console()
     if created:
+        _log(slug, lab_review.START, store=store or _store())
         console.print(f"[green]Created[/] {path}")
         console.print(f"Read {lab.readme}, edit the file, then run [bold]trainer lab check {slug}[/].")
     else:
         console.print(f"[yellow]Your file already exists[/] (left untouched): {path}")
+        state = store.lab_state(slug) if store is not None else None
+        if state is not None:
+            console.print(f"Next review of {slug}: {state.due.isoformat()} (every {state.interval} d).")
+
+
+def _resolve(console: Console, lab: Lab, due: Any, yes: bool, store: Any) -> None:
+    """Offer the review of a due lab: a fresh starter, the earlier file archived, a new round."""
+    target = labs.workspace_file(lab.slug)
+    console.print(f"[bold yellow]{lab.slug} is due for review[/] (since {due.due.isoformat()}; solved before, "
+                  f"interval {due.interval} d): solve it again from a blank starter.")  # fmt: skip
+    if target.exists() and not yes and not typer.confirm(
+        f"Start {lab.slug} again from a fresh starter? Your file is archived, never lost", default=True
+    ):
+        console.print(f"Your file is left as it is; {lab.slug} stays due (run this again to re-solve it).")
+        return
+    try:
+        path, kept = workspace.resolve(lab)
+    except OSError as exc:
+        raise _fail(cannot_write(exc)) from None
+    _log(lab.slug, lab_review.RESOLVE, str(kept or ""), store=store or _store())
+    if kept is not None:
+        console.print(f"Your earlier file is archived as {kept}")
+    console.print(f"[green]Fresh starter[/] at {path}")
+    console.print(f"Solve it, then run [bold]trainer lab check {lab.slug}[/]: the first pass grades this review "
+                  f"({RULE_LINE}).")  # fmt: skip
+
+
+RULE_LINE = "5 at the first check without a hint, 4 after failed checks, 3 after a hint, 1 after the solution"
 
 
 def _test_line(result: TestResult, detail: str = "full") -> str:
@@ -166,13 +252,48 @@ def _print_summary(console: Console, result: CheckResult, verbose: bool = False)
                       f"only the last {len(result.output.encode())} were kept.[/]")  # fmt: skip
 
 
-def _record(result: CheckResult) -> None:
+def _record(result: CheckResult) -> Any:
+    """Store the check; the store's LabCheckRecord, or None (with a warning) when it cannot be saved."""
+    from trainer.config import ConfigError
     from trainer.store.database import StoreError
 
     try:
-        labs.record_attempt(result)
-    except StoreError as exc:
+        return workspace.record_attempt(result)
+    except (StoreError, ConfigError) as exc:
         _warn("warning", f"attempt not saved: {exc}")
+        return None
+
+
+def graded_json(review: Any) -> dict[str, Any] | None:
+    """The graded round of a check for `--json` (None when the check graded nothing)."""
+    if review is None:
+        return None
+    return {"round": review.round, "grade": review.quality, "reason": lab_review.grade_reason(lab_review.facts_of(review)),
+            "checks": review.checks, "failed": review.failed, "hints": review.hints,
+            "solution_shown": review.solution_shown, "seconds": round(review.seconds, 1),
+            "interval": review.after.interval, "due": review.after.due.isoformat()}  # fmt: skip
+
+
+def _print_schedule(console: Console, result: CheckResult, record: Any) -> None:
+    """What the check did to the lab: a grade and the next review, nothing (another file), or why not."""
+    own = record.attempt.own_file if record is not None else workspace.is_own_file(result.slug, result.file)
+    if not own or record is None or result.outcome != "passed":
+        return
+    review = record.review
+    if review is not None:
+        reason = lab_review.grade_reason(lab_review.facts_of(review))
+        console.print(f"[green]Scheduled:[/] grade {review.quality} ({reason}); next review "
+                      f"{review.after.due.isoformat()} (in {review.after.interval} d).")  # fmt: skip
+        return
+    store = _store()
+    state = store.lab_state(result.slug) if store is not None else None
+    if state is None:
+        return
+    if workspace.resolve_offer(result.slug, store, _today()) is not None:
+        console.print(f"[yellow]{result.slug} is due for review:[/] [bold]trainer lab start {result.slug}[/] starts "
+                      "it again from a fresh starter; the first pass of that round moves the schedule.")  # fmt: skip
+    else:
+        console.print(f"This round was graded already: the schedule stays (next review {state.due.isoformat()}).")
 
 
 def _run_with_progress(
@@ -229,16 +350,28 @@ def check(
         if as_json:
             result = labs.check_lab(lab.slug, target, device, timeout=timeout, labs_root=lab.root)
         else:
-            console.print(f"Checking [bold]{escape(str(target))}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)")
+            console.print(f"Checking [bold]{escape(str(target))}[/] against [bold]{slug}[/] ({device}, limit {timeout:g} s)"
+                          f"{_other_file_note(slug, target)}", soft_wrap=True)
             result = _run_with_progress(console, lab, target, device, timeout, verbose)
     except LabError as exc:
         raise _fail(str(exc)) from None
-    _record(result)
+    record = _record(result)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        data = result.to_dict()
+        data["own_file"] = record.attempt.own_file if record is not None else workspace.is_own_file(slug, target)
+        data["graded"] = graded_json(record.review if record is not None else None)
+        typer.echo(json.dumps(data, ensure_ascii=False))
     else:
         _print_summary(console, result, verbose)
+        _print_schedule(console, result, record)
     raise typer.Exit(result.exit_code)
+
+
+def _other_file_note(slug: str, target: Path) -> str:
+    """The mark of a check of a file other than the learner's own: it is logged and moves nothing."""
+    if workspace.is_own_file(slug, target):
+        return ""
+    return " · [yellow]not your workspace file: logged, it moves neither your lab's status nor its schedule[/]"
 
 
 def _checked_device(option: str | None) -> str:
@@ -295,13 +428,14 @@ def watch(
             stamp = _stamp(target)
             if stamp is not None and stamp != seen:
                 seen = stamp
-                console.rule(f"{slug}: {target.name}")
+                console.rule(f"{slug}: {escape(target.name)}{_other_file_note(slug, target)}")
                 try:
                     result = _run_with_progress(console, lab, target, device, timeout)
                 except LabError as exc:
                     raise _fail(str(exc)) from None
-                _record(result)
+                record = _record(result)
                 _print_summary(console, result)
+                _print_schedule(console, result, record)
                 done += 1
                 if runs == 0 or done < runs:
                     console.print("[dim]Watching for changes: save the file to check again, Ctrl+C stops.[/]")
@@ -323,6 +457,7 @@ def hint(slug: str, lang: Optional[str] = LangOption) -> None:
         raise _fail(cannot_write(exc)) from None
     if not total:
         raise _fail(f"lab {slug!r} has no hints")
+    _log(slug, lab_review.HINT, str(number))
     last = (" (最后一条)" if language == "zh" else " (the last one)") if number == total else ""
     word = "提示" if language == "zh" else "hint"
     text = cjk.join_lines(text) if language == "zh" else text
@@ -340,6 +475,7 @@ def reset(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not
         path, backup = labs.reset(lab)
     except OSError as exc:
         raise _fail(cannot_write(exc)) from None
+    _log(slug, lab_review.RESET, str(backup or ""))
     console = _console()
     if backup is not None:
         console.print(f"Your previous file is kept as {backup}")
@@ -355,6 +491,7 @@ def solution(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do 
     if not yes:
         typer.confirm(f"Show the solution of {slug}? Hints first are more useful", abort=True)
     code = lab.solution.read_text(encoding="utf-8")
+    _log(slug, lab_review.SOLUTION)
     _console().print(Syntax(code, "python", word_wrap=True))  # no line numbers: it copies and pastes as is
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 TABLE_WORDS = {"review_log": "reviews", "card_state": "card states", "card_flag": "card flags",
-               "lab_attempt": "lab attempts"}
+               "lab_attempt": "lab attempts", "lab_event": "lab events", "lab_state": "lab schedules",
+               "lab_review": "lab reviews"}
 """How each table's rows are counted in messages (a table not named here is shown by its name)."""
 
 

@@ -48,11 +48,12 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _service(settings: Settings) -> ReviewService:
+    from trainer import clock
     from trainer.review import ReviewService
     from trainer.store.database import StoreError, open_store
 
     try:
-        return ReviewService(load_cards(), open_store(), settings)
+        return ReviewService(load_cards(), open_store(), settings, now=lambda: clock.utc_now())
     except StoreError as exc:
         raise _fail(str(exc)) from exc
 
@@ -132,9 +133,18 @@ def run_plain(
             result = service.grade(quality, seconds=clock() - shown)
             saved += 1
             echo(describe_grade(result))
+            if result.missed_twice and lab_ready(getattr(card, "lab", "")):
+                echo(f"missed twice running: its lab builds the answer, `trainer lab start {card.lab}`")
             break
     echo(f"Done for today: {saved} grade(s) saved, {undone_count} undone this session.")
     return saved
+
+
+def lab_ready(slug: str) -> bool:
+    """Whether lab `slug` is written yet (its folder has a lab.toml)."""
+    from trainer.labs.registry import labs_root
+
+    return bool(slug) and (labs_root() / slug / "lab.toml").is_file()
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -144,18 +154,21 @@ def _stdin_lines() -> Iterator[str]:
 
 
 def due() -> None:
-    """Show today's queue as a table (a line when nothing is left)."""
+    """Show today's queue as a table (a line when nothing is left), then the labs due for review."""
     settings = _settings()
     service = _service(settings)
     summary = service.summary()
     rows = service.queue_rows()
     console = Console()
+    due_labs = service.store.due_labs(summary.day)
+    labs_due = f", {len(due_labs)} lab(s) due" if due_labs else ""
     if not rows:
-        console.print(f"Today {summary.day.isoformat()}: nothing left to review ({summary.done} done). "
+        console.print(f"Today {summary.day.isoformat()}: nothing left to review ({summary.done} done){labs_due}. "
                       f"{_next_due(service)}", soft_wrap=True)  # fmt: skip
+        _print_due_labs(console, service, due_labs)
         return
     console.print(f"Today {summary.day.isoformat()}: {summary.due} due, {summary.new} new, {summary.repeats} to "
-                  f"repeat, {summary.done} done", soft_wrap=True)  # fmt: skip
+                  f"repeat, {summary.done} done{labs_due}", soft_wrap=True)  # fmt: skip
     table = Table()
     for column in ("#", "Card", "Due", "EF", "Interval"):
         table.add_column(column)
@@ -173,6 +186,23 @@ def due() -> None:
             "" if state is None else f"{state.easiness:.2f}",
             "" if state is None else f"{state.interval} d",
         )
+    console.print(table)
+    _print_due_labs(console, service, due_labs)
+
+
+def _print_due_labs(console: Console, service: ReviewService, due_labs: list[tuple[str, Any]]) -> None:
+    """The labs due for review: each to solve again from a fresh starter (or being solved again already)."""
+    if not due_labs:
+        return
+    store = service.store
+    table = Table(title="Labs due: solve each again from a blank starter", title_justify="left")
+    for column in ("Lab", "Due", "EF", "Interval", "Next step"):
+        table.add_column(column)
+    for slug, due_day in due_labs:
+        state = store.lab_state(slug)
+        graded = any(r.round == store.lab_round(slug) for r in store.lab_reviews(slug))
+        step = f"trainer lab start {slug}" if graded else f"re-solving: trainer lab check {slug}"
+        table.add_row(slug, due_day.isoformat(), f"{state.easiness:.2f}", f"{state.interval} d", step)
     console.print(table)
 
 

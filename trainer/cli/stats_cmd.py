@@ -13,11 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from trainer import stats
+from trainer import lab_review, stats
 from trainer.bars import bar_rows, hbar
 from trainer.catalog import LAB_SLUGS
 
-STATS_JSON_VERSION = 1
+STATS_JSON_VERSION = 2
 
 
 def _fail(message: str) -> typer.Exit:
@@ -25,12 +25,34 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def lab_lists(passed: frozenset[str], available: Mapping[str, bool]) -> dict[str, list[str]]:
-    """Labs passed, still to do (written, not passed) and not yet available, each in card order."""
+def lab_lists(passed: frozenset[str], available: Mapping[str, bool], due: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Labs passed (solved in the learner's own file), still to do (written, not passed) and not yet available, each
+    in card order; and the labs due for review, most overdue first."""
     return {
         "passed": [s for s in LAB_SLUGS if s in passed],
         "to_do": [s for s in LAB_SLUGS if s not in passed and available.get(s)],
         "not_yet_available": [s for s in LAB_SLUGS if s not in passed and not available.get(s)],
+        "due": list(due),
+    }
+
+
+def progress_json(progress: lab_review.LabProgress) -> dict[str, Any]:
+    """One lab's progress in the documented JSON shape."""
+    first = progress.first_pass
+    return {
+        "slug": progress.slug,
+        "status": progress.status,
+        "checks": progress.checks,
+        "other_checks": progress.other_checks,
+        "hints": progress.hints,
+        "first_pass": None if first is None else {"checks": first.checks, "seconds": round(first.seconds, 1),
+                                                  "hints": first.hints, "grade": first.grade,
+                                                  "day": first.day.isoformat()},  # fmt: skip
+        "reviews": progress.rounds,
+        "last_grade": progress.last_grade,
+        "interval": progress.interval,
+        "due": None if progress.due is None else progress.due.isoformat(),
+        "due_now": progress.due_now,
     }
 
 
@@ -62,7 +84,7 @@ def as_json(ov: stats.Overview, det: stats.Details, titles: Mapping[int, tuple[s
             {"from": b.low / 100, "to": None if b.high is None else b.high / 100, "cards": b.count} for b in det.ef_bins
         ],
         "interval_distribution": [{"from_days": b.low, "to_days": b.high, "cards": b.count} for b in det.interval_bins],
-        "labs": {"total": len(LAB_SLUGS), **labs},
+        "labs": {"total": len(LAB_SLUGS), **labs, "progress": [progress_json(p) for p in det.labs]},
     }
 
 
@@ -98,11 +120,12 @@ def _bins(title: str, rows: Sequence[tuple[str, int]]) -> Table:
 
 def as_rich(ov: stats.Overview, det: stats.Details, titles: Mapping[int, str], labs: Mapping[str, list[str]]) -> Group:
     """Every figure, for a terminal 80 columns wide or more."""
+    due = f", {len(ov.labs_due)} due" if ov.labs_due else ""
     parts: list[RenderableType] = [
         Text.from_markup(
             f"[b]Statistics, {ov.today.isoformat()}[/b]\nstreak [b]{ov.streak.current}[/b] day(s) (best "
             f"{ov.streak.longest}) · {ov.reviews_total} reviews · retention, 30 days: {_percent(ov.retention)} · "
-            f"labs passed [b]{ov.labs_passed}/{ov.labs_total}[/b]\n"
+            f"labs solved [b]{ov.labs_passed}/{ov.labs_total}[/b]{due}\n"
         ),
         _chart("Reviews per day, last 30 days", ov.series, bar_width=2),
         Text(""),
@@ -132,10 +155,24 @@ def as_rich(ov: stats.Overview, det: stats.Details, titles: Mapping[int, str], l
                    _bins("Interval", [(stats.interval_label(b), b.count) for b in det.interval_bins]))
     lab_line = Text.from_markup(
         f"[bold cyan]Labs[/]\npassed: {', '.join(labs['passed']) or '-'}\nto do: {', '.join(labs['to_do']) or '-'}\n"
-        f"not yet available: {len(labs['not_yet_available'])}"
+        f"due for review: {', '.join(labs['due']) or '-'}\nnot yet available: {len(labs['not_yet_available'])}"
     )
-    parts += [weekly, Text(""), hard, Text(""), spread, Text(""), lab_line]
+    parts += [weekly, Text(""), hard, Text(""), spread, Text(""), lab_line, lab_table(det.labs)]
     return Group(*parts)
+
+
+def lab_table(progress: Sequence[lab_review.LabProgress]) -> Table:
+    """Each lab touched: status, checks (and of other files), the first pass, hints, grade, interval, next review."""
+    table = Table(title="Lab progress", title_justify="left", title_style="bold cyan",
+                  caption=lab_review.PROGRESS_LEGEND, caption_justify="left")  # fmt: skip
+    for name in lab_review.PROGRESS_COLUMNS:
+        table.add_column(name, justify="right" if name in ("checks", "hints", "grade", "interval") else "left")
+    for p in progress:
+        cells = lab_review.progress_cells(p)
+        table.add_row(*cells[:-1], Text(cells[-1], style="bold yellow" if p.due_now else ""))
+    if not progress:
+        table.add_row("", "[dim]no lab started yet[/]", *[""] * (len(lab_review.PROGRESS_COLUMNS) - 2))
+    return table
 
 
 def stats_command(
@@ -159,7 +196,7 @@ def stats_command(
     ov, det = figures(store, today)
     cards = load_deck().cards
     available = {slug: (labs_root() / slug / "lab.toml").is_file() for slug in LAB_SLUGS}
-    labs = lab_lists(stats.labs_passed(store.lab_attempts()), available)
+    labs = lab_lists(frozenset(s.slug for s in store.lab_states()), available, ov.labs_due)
     if as_json_flag:
         titles = {c.id: (c.title_zh, c.title_en) for c in cards}
         typer.echo(json.dumps(as_json(ov, det, titles, labs), ensure_ascii=False, indent=2))

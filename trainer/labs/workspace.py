@@ -1,14 +1,16 @@
-"""The learner's side of a lab: workspace files, backups, which hints were shown, and stored attempts."""
+"""The learner's side of a lab: workspace files, backups and archives, which hints were shown, and what the store
+logs of it (checks, and the events a lab's grade comes from)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from trainer import clock, lab_review
 from trainer.labs.registry import Lab
 from trainer.labs.results import CheckResult
 from trainer.paths import trainer_home, workspace_dir
@@ -50,6 +52,43 @@ def reset(lab: Lab) -> tuple[Path, Path | None]:
     return target, backup
 
 
+def archive_dir() -> Path:
+    """Where re-solves keep the learner's earlier files: $TRAINER_HOME/workspace/archive."""
+    return workspace_dir() / "archive"
+
+
+def archive(slug: str) -> Path | None:
+    """Move the workspace file to `archive/<slug>-<UTC time>.py` (never over another file); None when there is no
+    file. OSError when it cannot be moved."""
+    target = workspace_file(slug)
+    if not target.exists():
+        return None
+    folder = archive_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = clock.utc_now().strftime("%Y%m%dT%H%M%SZ")
+    kept = folder / f"{slug}-{stamp}.py"
+    number = 1
+    while kept.exists():
+        number += 1
+        kept = folder / f"{slug}-{stamp}-{number}.py"
+    target.rename(kept)
+    return kept
+
+
+def resolve(lab: Lab) -> tuple[Path, Path | None]:
+    """Start a lab again from a fresh starter: the earlier file archived (see `archive`), the hints hidden again;
+    (the new file, the archived one or None). OSError when the workspace cannot be written."""
+    kept = archive(lab.slug)
+    target = workspace_file(lab.slug)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(lab.starter, target)
+    state = hints_state()
+    if state.get(lab.slug):
+        state[lab.slug] = 0
+        save_hints(state)
+    return target, kept
+
+
 def _hints_path() -> Path:
     return trainer_home() / "hints.json"
 
@@ -88,13 +127,34 @@ def save_hints(state: dict[str, int]) -> None:
     path.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
 
 
-def record_attempt(result: CheckResult, store: Any = None) -> None:
-    """Store one check as a lab attempt, in `store` or else the default progress database (trainer.store)."""
-    if store is None:
-        from trainer.store.database import open_store  # imported here: the grader itself works without a database
+def learning_today() -> date:
+    """Today's learning day by the settings' rollover hour (ConfigError when config.toml is bad)."""
+    from trainer.config import load_settings
 
-        store = open_store()
-    store.add_lab_attempt(
+    return clock.today(load_settings().rollover_hour)
+
+
+def _default_store(store: Any) -> Any:
+    if store is not None:
+        return store
+    from trainer.store.database import open_store  # imported here: the grader itself works without a database
+
+    return open_store()
+
+
+def is_own_file(slug: str, path: Path) -> bool:
+    """Whether `path` is the learner's workspace file of lab `slug` (the only file whose checks move the lab)."""
+    try:
+        return Path(path).resolve() == workspace_file(slug).resolve()
+    except OSError:
+        return False
+
+
+def record_attempt(result: CheckResult, store: Any = None, day: date | None = None) -> Any:
+    """Store one check (in `store`, else the default progress database), marked as a check of the learner's own file
+    or not; a first pass of the own file in a round grades it on learning day `day` (default: today). Returns the
+    store's LabCheckRecord: the attempt, and the graded round or None."""
+    return _default_store(store).record_lab_check(
         result.slug,
         started_at=result.started_at,
         file_sha256=result.file_sha256,
@@ -104,17 +164,29 @@ def record_attempt(result: CheckResult, store: Any = None) -> None:
         errors=result.errors,
         seconds=result.seconds,
         device=result.device,
+        own_file=is_own_file(result.slug, result.file),
+        day=day or learning_today(),
     )
 
 
-def attempt_status(attempts: Sequence[Any]) -> str:
-    """`never tried`, `passed` (some attempt passed every test) or `failed n/m` (the latest attempt's score).
+def log_event(slug: str, kind: str, detail: str = "", store: Any = None, day: date | None = None) -> Any:
+    """Log something done on a lab (trainer.lab_review.EVENT_KINDS) now; returns the store's LabEventRecord."""
+    return _default_store(store).add_lab_event(slug, kind, at=clock.utc_now(), day=day or learning_today(),
+                                               detail=detail)  # fmt: skip
 
-    `attempts` are store records, oldest first, with `outcome`, `passed`, `failed` and `errors`.
+
+def resolve_offer(slug: str, store: Any, today: date) -> Any:
+    """The lab's schedule when a re-solve from a fresh starter is due (trainer.lab_review.can_resolve), else None."""
+    state = store.lab_state(slug)
+    if state is None or state.due > today:
+        return None
+    return state if lab_review.can_resolve(state, store.lab_reviews(slug), store.lab_round(slug), today) else None
+
+
+def attempt_status(attempts: Sequence[Any], events: Sequence[Any] = ()) -> str:
+    """What the learner's own file stands at in its latest round (trainer.lab_review.lab_status): `never tried`,
+    `started`, `re-solving`, `failed n/m` or `passed`. Checks of other files count for nothing.
+
+    `attempts` and `events` are one lab's store records, oldest first.
     """
-    if not attempts:
-        return "never tried"
-    if any(a.outcome == "passed" for a in attempts):
-        return "passed"
-    last = attempts[-1]
-    return f"failed {last.passed}/{last.passed + last.failed + last.errors}"
+    return lab_review.lab_status(attempts, events)

@@ -14,11 +14,22 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, insert,
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Field, SQLModel
 
+from trainer import lab_review
 from trainer.paths import cannot_write, db_path
 from trainer.srs import SM2State, START_EF_CENTI, due_date, sm2_step, validate_quality
 from trainer.store import backup, reads, transfer
 from trainer.store.reads import BUSY_TIMEOUT_MS, SCHEMA_VERSION
-from trainer.store.records import CardFlagRecord, CardStateRecord, LabAttemptRecord, ReviewLogRecord, UndoRecord
+from trainer.store.records import (
+    CardFlagRecord,
+    CardStateRecord,
+    LabAttemptRecord,
+    LabCheckRecord,
+    LabEventRecord,
+    LabReviewRecord,
+    LabStateRecord,
+    ReviewLogRecord,
+    UndoRecord,
+)
 
 # --------------------------------------------------------------------------- errors
 
@@ -95,6 +106,58 @@ class LabAttemptRow(SQLModel, table=True):
     seconds: float = 0.0
     device: str = "cpu"
     outcome: str
+    own_file: bool = True
+    """Whether it checked the learner's own workspace file: only such checks move a lab's status and schedule."""
+    round: int = 0
+    """The lab's round when it ran (trainer.lab_review)."""
+
+
+class LabEventRow(SQLModel, table=True):
+    """Append-only: one row per thing done on a lab besides a check (start, re-solve, hint, solution, reset)."""
+
+    __tablename__ = "lab_event"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True)
+    round: int = 0
+    at: datetime
+    day: date
+    kind: str
+    detail: str = ""
+
+
+class LabStateRow(SQLModel, table=True):
+    """One row per lab whose own file has passed: its SM-2 schedule (a lab never passed has no row)."""
+
+    __tablename__ = "lab_state"
+    slug: str = Field(primary_key=True)
+    ef_centi: int = START_EF_CENTI
+    repetitions: int = 0
+    interval: int = 0
+    due: date = Field(index=True)
+    lapses: int = 0
+    last_review: datetime | None = None
+
+
+class LabReviewRow(SQLModel, table=True):
+    """Append-only: one row per graded round, with what its grade came from and the schedule after it."""
+
+    __tablename__ = "lab_review"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True)
+    round: int
+    reviewed_at: datetime
+    day: date
+    quality: int
+    checks: int
+    failed: int
+    hints: int
+    solution_shown: bool
+    seconds: float
+    after_ef_centi: int
+    after_repetitions: int
+    after_interval: int
+    after_due: date
+    after_lapses: int
 
 
 class CardFlagRow(SQLModel, table=True):
@@ -111,6 +174,10 @@ _CS = CardStateRow.__table__
 _LOG = ReviewLogRow.__table__
 _LAB = LabAttemptRow.__table__
 _FLAG = CardFlagRow.__table__
+_EVENT = LabEventRow.__table__
+_LAB_STATE = LabStateRow.__table__
+_LAB_REVIEW = LabReviewRow.__table__
+_LAB_TABLES = (_EVENT, _LAB_STATE, _LAB_REVIEW)
 
 
 def _to_db_time(moment: datetime) -> datetime:
@@ -148,7 +215,23 @@ def _upgrade_2_to_3(conn: Connection) -> None:
     _FLAG.create(conn, checkfirst=True)
 
 
-UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
+def _upgrade_3_to_4(conn: Connection) -> None:
+    """v4: labs on the schedule. Each check says whether it checked the learner's own file and in which round; the
+    lab_event, lab_state and lab_review tables. Checks stored before knew no path, so they count as the learner's
+    own; each lab passed before then is graded at its first pass (5, or 4 after failed checks: hints and the
+    solution shown were not stored) on that day, so that it joins the schedule."""
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(lab_attempt)")}  # v1 -> v2 made it whole
+    for column, sql in (("own_file", "BOOLEAN NOT NULL DEFAULT 1"), ("round", "INTEGER NOT NULL DEFAULT 0")):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE lab_attempt ADD COLUMN {column} {sql}")
+    for table in _LAB_TABLES:
+        table.create(conn, checkfirst=True)
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+    _grade_ungraded_rounds(conn)
+
+
+UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
 """UPGRADES[v] turns a version-v database into version v+1."""
 
 
@@ -180,7 +263,7 @@ def _migrate(conn: Connection, path: Path) -> None:
     """Create a fresh schema or upgrade an old one, inside the caller's write transaction."""
     version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
     if version == 0:
-        SQLModel.metadata.create_all(conn, tables=[_CS, _LOG, _LAB, _FLAG])
+        SQLModel.metadata.create_all(conn, tables=[_CS, _LOG, _LAB, _FLAG, *_LAB_TABLES])
     elif version > SCHEMA_VERSION:
         raise NewerSchemaError(f"{path} has schema version {version}; upgrade trainer to use it.")
     else:
@@ -188,6 +271,67 @@ def _migrate(conn: Connection, path: Path) -> None:
             UPGRADES[step](conn)
     if version != SCHEMA_VERSION:
         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+# --------------------------------------------------------------------------- labs on the schedule
+
+
+def _lab_state_values(state: LabStateRecord) -> dict:
+    return {
+        "ef_centi": round(state.easiness * 100),
+        "repetitions": state.repetitions,
+        "interval": state.interval,
+        "due": state.due,
+        "lapses": state.lapses,
+        "last_review": _to_db_time(state.last_review) if state.last_review else None,
+    }
+
+
+def _grade_round(conn: Connection, passing: LabAttemptRecord, day: date) -> LabReviewRecord:
+    """Grade the round of `passing`, its first pass of the learner's own file, on learning day `day`: the grade from
+    what happened in the round before it (trainer.lab_review), one SM-2 step on the lab's schedule."""
+    db = _driver(conn)
+    slug = passing.slug
+    before_checks = [a for a in reads.lab_attempts(db, slug) if a.round == passing.round and a.id < passing.id]
+    events = [e for e in reads.lab_events(db, slug) if e.round == passing.round]
+    facts = lab_review.round_facts(before_checks, events, passing.started_at)
+    quality = lab_review.lab_grade(facts)
+    before = reads.lab_state(db, slug)
+    new = sm2_step(before.sm2 if before else SM2State(), quality)
+    lapse = before is not None and before.repetitions > 0 and quality < 3
+    after = LabStateRecord(slug, new.easiness, new.repetitions, new.interval, due_date(day, new),
+                           (before.lapses if before else 0) + int(lapse), _to_db_time(passing.started_at))  # fmt: skip
+    conn.execute(delete(_LAB_STATE).where(_LAB_STATE.c.slug == slug))
+    conn.execute(insert(_LAB_STATE).values(slug=slug, **_lab_state_values(after)))
+    values = {
+        "slug": slug,
+        "round": passing.round,
+        "reviewed_at": after.last_review,
+        "day": day,
+        "quality": quality,
+        "checks": facts.checks,
+        "failed": facts.failed,
+        "hints": facts.hints,
+        "solution_shown": facts.solution_shown,
+        "seconds": facts.seconds,
+        **{f"after_{k}": v for k, v in _lab_state_values(after).items() if k != "last_review"},
+    }
+    conn.execute(insert(_LAB_REVIEW).values(**values))
+    return reads.lab_review_of(db, slug, passing.round)  # type: ignore[return-value] - just written
+
+
+def _grade_ungraded_rounds(conn: Connection) -> list[LabReviewRecord]:
+    """Grade every round that has a pass of the learner's own file but no grade yet (progress stored before labs
+    were scheduled, or imported from such a file), at its first such pass, on that pass's UTC date."""
+    db = _driver(conn)
+    graded = {(r.slug, r.round) for r in reads.lab_reviews(db)}
+    done = []
+    for attempt in reads.lab_attempts(db):
+        key = (attempt.slug, attempt.round)
+        if attempt.own_file and attempt.outcome == "passed" and key not in graded:
+            graded.add(key)
+            done.append(_grade_round(conn, attempt, attempt.started_at.date()))
+    return done
 
 
 # --------------------------------------------------------------------------- the store
@@ -345,7 +489,11 @@ class Store(reads.Reader):
             restored = reads.card_state(_driver(conn), log.card_id)
         return UndoRecord(log=replace(log, undone=True), restored=restored)
 
-    def add_lab_attempt(
+    def add_lab_attempt(self, slug: str, **check: object) -> LabAttemptRecord:
+        """Store one lab check and return it with its id (see `record_lab_check`)."""
+        return self.record_lab_check(slug, **check).attempt  # type: ignore[arg-type]
+
+    def record_lab_check(
         self,
         slug: str,
         *,
@@ -357,22 +505,47 @@ class Store(reads.Reader):
         errors: int = 0,
         seconds: float = 0.0,
         device: str = "cpu",
-    ) -> LabAttemptRecord:
-        """Store one lab check and return it with its id."""
-        values = {
-            "slug": slug,
-            "started_at": _to_db_time(started_at),
-            "file_sha256": file_sha256,
-            "outcome": outcome,
-            "passed": passed,
-            "failed": failed,
-            "errors": errors,
-            "seconds": float(seconds),
-            "device": device,
-        }
+        own_file: bool = True,
+        day: date | None = None,
+    ) -> LabCheckRecord:
+        """Store one lab check in one transaction, in the lab's current round. The first pass of the learner's own
+        file in a round grades the round and moves the lab's schedule from learning day `day` (default: the UTC date
+        of `started_at`); any other check moves nothing."""
+        at = _to_db_time(started_at)
         with self._write() as conn:
+            db = _driver(conn)
+            values = {
+                "slug": slug,
+                "started_at": at,
+                "file_sha256": file_sha256,
+                "outcome": outcome,
+                "passed": passed,
+                "failed": failed,
+                "errors": errors,
+                "seconds": float(seconds),
+                "device": device,
+                "own_file": own_file,
+                "round": reads.lab_round(db, slug),
+            }
             new_id = conn.execute(insert(_LAB).values(**values)).inserted_primary_key[0]
-            return reads.lab_attempt(_driver(conn), new_id)
+            attempt = reads.lab_attempt(db, new_id)
+            review = None
+            if own_file and outcome == "passed" and reads.lab_review_of(db, slug, attempt.round) is None:
+                review = _grade_round(conn, attempt, day or at.date())
+        return LabCheckRecord(attempt, review)
+
+    def add_lab_event(self, slug: str, kind: str, *, at: datetime, day: date, detail: str = "") -> LabEventRecord:
+        """Log something done on a lab (trainer.lab_review.EVENT_KINDS) in its current round; a re-solve opens the
+        next round. ValueError for an unknown kind, nothing written."""
+        if kind not in lab_review.EVENT_KINDS:
+            raise ValueError(f"a lab event is one of {', '.join(lab_review.EVENT_KINDS)}, got {kind!r}")
+        with self._write() as conn:
+            db = _driver(conn)
+            round_no = reads.lab_round(db, slug) + (kind == lab_review.RESOLVE)
+            values = {"slug": slug, "round": round_no, "at": _to_db_time(at), "day": day, "kind": kind,
+                      "detail": detail}  # fmt: skip
+            new_id = conn.execute(insert(_EVENT).values(**values)).inserted_primary_key[0]
+            return next(e for e in reads.lab_events(db, slug) if e.id == new_id)
 
 
     # -- export and import (trainer.store.transfer)
@@ -397,7 +570,9 @@ class Store(reads.Reader):
             transfer.check(db, data, known)
             if not merge and any(transfer.counts(db).values()):
                 raise transfer.RowError(f"{self.path} already holds progress")
-            return transfer.load(db, data, merge)  # type: ignore[arg-type] - checked above
+            written = transfer.load(db, data, merge)  # type: ignore[arg-type] - checked above
+            _grade_ungraded_rounds(conn)  # a file from before labs were scheduled: its passes join the schedule
+            return written
 
     def set_suspended(self, card_id: int, suspended: bool) -> CardFlagRecord | None:
         """Suspend a card (it leaves every queue until released) or release it; returns its flags now."""

@@ -19,11 +19,14 @@ from trainer.store.records import (
     CardFlagRecord,
     CardStateRecord,
     LabAttemptRecord,
+    LabEventRecord,
+    LabReviewRecord,
+    LabStateRecord,
     ReviewHistory,
     ReviewLogRecord,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The `PRAGMA user_version` these reads (and the Store's writes) are written for."""
 BUSY_TIMEOUT_MS = 30_000
 SNAPSHOT_TIMEOUT_S = 0.25
@@ -90,6 +93,50 @@ def _lab(row: sqlite3.Row) -> LabAttemptRecord:
         seconds=row["seconds"],
         device=row["device"],
         outcome=row["outcome"],
+        own_file=bool(row["own_file"]),
+        round=row["round"],
+    )
+
+
+def _lab_state(row: sqlite3.Row, prefix: str = "", last_review: str = "last_review") -> LabStateRecord:
+    """A lab's schedule from a lab_state row, or from a lab_review row's `after_` columns."""
+    return LabStateRecord(
+        slug=row["slug"],
+        easiness=row[prefix + "ef_centi"] / 100,
+        repetitions=row[prefix + "repetitions"],
+        interval=row[prefix + "interval"],
+        due=date.fromisoformat(row[prefix + "due"]),
+        lapses=row[prefix + "lapses"],
+        last_review=_time(row[last_review]),
+    )
+
+
+def _lab_event(row: sqlite3.Row) -> LabEventRecord:
+    return LabEventRecord(
+        id=row["id"],
+        slug=row["slug"],
+        round=row["round"],
+        at=_time(row["at"]),
+        day=date.fromisoformat(row["day"]),
+        kind=row["kind"],
+        detail=row["detail"],
+    )
+
+
+def _lab_review(row: sqlite3.Row) -> LabReviewRecord:
+    return LabReviewRecord(
+        id=row["id"],
+        slug=row["slug"],
+        round=row["round"],
+        reviewed_at=_time(row["reviewed_at"]),
+        day=date.fromisoformat(row["day"]),
+        quality=row["quality"],
+        checks=row["checks"],
+        failed=row["failed"],
+        hints=row["hints"],
+        solution_shown=bool(row["solution_shown"]),
+        seconds=row["seconds"],
+        after=_lab_state(row, "after_", "reviewed_at"),
     )
 
 
@@ -226,6 +273,56 @@ def lab_attempt(db: sqlite3.Connection, attempt_id: int) -> LabAttemptRecord:
     return _lab(_rows(db, "SELECT * FROM lab_attempt WHERE id = ?", (attempt_id,))[0])
 
 
+def _by_slug(db: sqlite3.Connection, table: str, slug: str | None, extra: str = "") -> list[sqlite3.Row]:
+    """Rows of a lab table in id order, of one lab when `slug` is given."""
+    if slug is None:
+        return _rows(db, f"SELECT * FROM {table} ORDER BY {extra}id")
+    return _rows(db, f"SELECT * FROM {table} WHERE slug = ? ORDER BY {extra}id", (slug,))
+
+
+def lab_events(db: sqlite3.Connection, slug: str | None = None) -> list[LabEventRecord]:
+    """Lab events (start, re-solve, hint, solution, reset), oldest first; only those of `slug` when given."""
+    return [_lab_event(r) for r in _by_slug(db, "lab_event", slug)]
+
+
+def lab_reviews(db: sqlite3.Connection, slug: str | None = None) -> list[LabReviewRecord]:
+    """Graded lab rounds, oldest first; only those of `slug` when given."""
+    return [_lab_review(r) for r in _by_slug(db, "lab_review", slug)]
+
+
+def lab_states(db: sqlite3.Connection) -> list[LabStateRecord]:
+    """The schedule of every lab whose own file has passed, by slug."""
+    return [_lab_state(r) for r in _rows(db, "SELECT * FROM lab_state ORDER BY slug")]
+
+
+def lab_state(db: sqlite3.Connection, slug: str) -> LabStateRecord | None:
+    """One lab's schedule, or None while its own file has never passed."""
+    rows = _rows(db, "SELECT * FROM lab_state WHERE slug = ?", (slug,))
+    return _lab_state(rows[0]) if rows else None
+
+
+def due_labs(db: sqlite3.Connection, today: date) -> list[tuple[str, date]]:
+    """(slug, due day) of the labs due on or before `today`, most overdue first."""
+    rows = db.execute("SELECT slug, due FROM lab_state WHERE due <= ? ORDER BY due, slug", (today.isoformat(),))
+    return [(slug, date.fromisoformat(due)) for slug, due in rows.fetchall()]
+
+
+def lab_round(db: sqlite3.Connection, slug: str) -> int:
+    """The lab's current round: the highest round of its events and checks (0 before its first re-solve)."""
+    row = db.execute(
+        "SELECT max(coalesce((SELECT max(round) FROM lab_event WHERE slug = ?), 0), "
+        "coalesce((SELECT max(round) FROM lab_attempt WHERE slug = ?), 0))",
+        (slug, slug),
+    ).fetchone()
+    return row[0]
+
+
+def lab_review_of(db: sqlite3.Connection, slug: str, round_no: int) -> LabReviewRecord | None:
+    """The graded round `round_no` of a lab, or None while that round has no pass of the learner's own file."""
+    rows = _rows(db, "SELECT * FROM lab_review WHERE slug = ? AND round = ?", (slug, round_no))
+    return _lab_review(rows[0]) if rows else None
+
+
 def peek(path: Path) -> tuple[int, set[str]]:
     """The schema version and table names of an existing file, read without changing it.
 
@@ -334,6 +431,36 @@ class Reader:
         with self._read() as db:
             return lab_attempts(db, slug)
 
+    def lab_events(self, slug: str | None = None) -> list[LabEventRecord]:
+        """Lab events, oldest first; only those of `slug` when given."""
+        with self._read() as db:
+            return lab_events(db, slug)
+
+    def lab_reviews(self, slug: str | None = None) -> list[LabReviewRecord]:
+        """Graded lab rounds, oldest first; only those of `slug` when given."""
+        with self._read() as db:
+            return lab_reviews(db, slug)
+
+    def lab_states(self) -> list[LabStateRecord]:
+        """The schedule of every lab whose own file has passed, by slug."""
+        with self._read() as db:
+            return lab_states(db)
+
+    def lab_state(self, slug: str) -> LabStateRecord | None:
+        """One lab's schedule, or None while its own file has never passed."""
+        with self._read() as db:
+            return lab_state(db, slug)
+
+    def due_labs(self, today: date) -> list[tuple[str, date]]:
+        """(slug, due day) of the labs due on or before `today`, most overdue first."""
+        with self._read() as db:
+            return due_labs(db, today)
+
+    def lab_round(self, slug: str) -> int:
+        """The lab's current round (0 before its first re-solve)."""
+        with self._read() as db:
+            return lab_round(db, slug)
+
 
 class Snapshot(Reader):
     """progress.db read through sqlite3 alone, for figures before the Store is open. It never writes.
@@ -419,6 +546,30 @@ class EmptySnapshot(Reader):
     def lab_attempts(self, slug: str | None = None) -> list[LabAttemptRecord]:
         """No lab tried yet."""
         return []
+
+    def lab_events(self, slug: str | None = None) -> list[LabEventRecord]:
+        """Nothing done on a lab yet."""
+        return []
+
+    def lab_reviews(self, slug: str | None = None) -> list[LabReviewRecord]:
+        """No lab round graded yet."""
+        return []
+
+    def lab_states(self) -> list[LabStateRecord]:
+        """No lab on the schedule yet."""
+        return []
+
+    def lab_state(self, slug: str) -> None:
+        """No lab on the schedule yet."""
+        return None
+
+    def due_labs(self, today: date) -> list[tuple[str, date]]:
+        """No lab is due."""
+        return []
+
+    def lab_round(self, slug: str) -> int:
+        """Every lab is in its first round."""
+        return 0
 
     def close(self) -> None:
         """Nothing to release."""

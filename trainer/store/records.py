@@ -57,7 +57,8 @@ class UndoRecord:
 
 @dataclass(frozen=True)
 class LabAttemptRecord:
-    """One lab check: counts, duration, device and outcome ("passed", "failed", "error", "timeout")."""
+    """One lab check: counts, duration, device and outcome ("passed", "failed", "error", "timeout"), whether it
+    checked the learner's own workspace file (a check of any other file moves nothing), and the lab's round then."""
 
     id: int
     slug: str
@@ -69,6 +70,67 @@ class LabAttemptRecord:
     seconds: float
     device: str
     outcome: str
+    own_file: bool = True
+    round: int = 0
+
+
+@dataclass(frozen=True)
+class LabEventRecord:
+    """Something done on a lab besides a check (trainer.lab_review.EVENT_KINDS), in the lab's round then. `detail`:
+    the hint's number, the archived file of a re-solve, the backup of a reset."""
+
+    id: int
+    slug: str
+    round: int
+    at: datetime
+    day: date
+    kind: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LabStateRecord:
+    """A lab's schedule, once its own file has passed: SM-2 state, due learning day, lapses, last graded pass (UTC)."""
+
+    slug: str
+    easiness: float
+    repetitions: int
+    interval: int
+    due: date
+    lapses: int = 0
+    last_review: datetime | None = None
+
+    @property
+    def sm2(self) -> SM2State:
+        """The SM-2 part of the state."""
+        return SM2State(self.easiness, self.repetitions, self.interval)
+
+
+@dataclass(frozen=True)
+class LabReviewRecord:
+    """One graded round: the grade its first pass earned, what the grade came from, and the schedule after it."""
+
+    id: int
+    slug: str
+    round: int
+    reviewed_at: datetime
+    day: date
+    quality: int
+    checks: int
+    failed: int
+    hints: int
+    solution_shown: bool
+    seconds: float
+    after: LabStateRecord
+
+
+@dataclass(frozen=True)
+class LabCheckRecord:
+    """What storing a check did: the check, and the graded round when it was its round's first pass of the
+    learner's own file (else None)."""
+
+    attempt: LabAttemptRecord
+    review: LabReviewRecord | None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ TABLES: tuple[Table, ...] = (
     Table("card_flag", key=("card_id",)),
     Table("review_log", key=("card_id", "reviewed_at"), serial="id", time="reviewed_at"),
     Table("lab_attempt", key=("slug", "started_at"), serial="id", time="started_at"),
+    Table("lab_event", key=("slug", "at", "kind"), serial="id", time="at"),
+    Table("lab_state", key=("slug",), newer="last_review"),
+    Table("lab_review", key=("slug", "round"), serial="id", time="reviewed_at"),
 )
 TABLE_NAMES = tuple(t.name for t in TABLES)
 

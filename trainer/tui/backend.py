@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer import figures, stats
+from trainer import figures, lab_review, stats
 from trainer.catalog import LAB_SLUGS
 from trainer.config import Settings, load_settings
 from trainer.srs import learning_day
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from trainer.review import ReviewService
     from trainer.store.database import Store
     from trainer.store.reads import Reader
-    from trainer.store.records import ReviewLogRecord
+    from trainer.store.records import LabCheckRecord, LabStateRecord, ReviewLogRecord
 
 Clock = Callable[[], datetime]
 
@@ -181,21 +181,26 @@ class Backend:
         """The overview and the details of the stats screen (hardest cards, EF and interval distributions)."""
         return figures.figures(self.store, self.today())
 
+    def lab_progress(self) -> dict[str, lab_review.LabProgress]:
+        """Every lab's progress (status, checks, first pass, hints, schedule), by slug."""
+        return {p.slug: p for p in figures.lab_progress(self.store, self.today())}
+
     def card_rows(self) -> list[CardRow]:
         """Every card with its schedule, lab status and flags, for the browser."""
         today = self.today()
         flags = {f.card_id: f for f in self.store.card_flags()}
         states = {s.card_id: s for s in self.store.card_states()}
-        attempts = self.store.lab_attempts()
-        passed = stats.labs_passed(attempts)
-        tried = {a.slug for a in attempts}
+        progress = self.lab_progress()
         rows = []
         for card in self.deck.cards:
             state = states.get(card.id)
             flag = flags.get(card.id)
-            if card.lab in passed:
+            lab = progress.get(card.lab)
+            if lab is not None and lab.due_now:
+                status = "due"
+            elif lab is not None and lab.status == "passed":
                 status = "passed"
-            elif card.lab in tried:
+            elif lab is not None and lab.touched:
                 status = "tried"
             else:
                 status = "to do" if self.lab_available(card.lab) else "n/a"
@@ -273,11 +278,36 @@ class Backend:
 
         return start(self._lab(slug))
 
-    def reset_lab(self, slug: str) -> Path:
-        """A fresh starter in the workspace (the old file is backed up by the grader module)."""
+    def reset_lab(self, slug: str) -> tuple[Path, Path | None]:
+        """A fresh starter in the workspace: (its path, the backup of a changed file or None)."""
         from trainer.labs.workspace import reset
 
-        return reset(self._lab(slug))[0]
+        return reset(self._lab(slug))
+
+    def lab_state(self, slug: str) -> LabStateRecord | None:
+        """The lab's schedule, or None while its own file has never passed."""
+        return self.store.lab_state(slug) if self.store is not None else None
+
+    def resolve_due(self, slug: str) -> LabStateRecord | None:
+        """The lab's schedule when a re-solve from a fresh starter is due now, else None."""
+        from trainer.labs.workspace import resolve_offer
+
+        return resolve_offer(slug, self.store, self.today()) if self.store is not None else None
+
+    def resolve_lab(self, slug: str) -> tuple[Path, Path | None]:
+        """Start a due lab again: a fresh starter, the earlier file archived, the hints hidden, a new round logged
+        (the caller waits until `writable`): (the new file, the archived one or None)."""
+        from trainer.labs.workspace import resolve
+
+        path, kept = resolve(self._lab(slug))
+        self.log_lab_event(slug, lab_review.RESOLVE, str(kept or ""))
+        return path, kept
+
+    def log_lab_event(self, slug: str, kind: str, detail: str = "") -> None:
+        """Log a start, hint, solution, reset or re-solve of a lab (the caller waits until `writable`)."""
+        from trainer.labs.workspace import log_event
+
+        log_event(slug, kind, detail, store=self._writer(), day=self.today())
 
     @staticmethod
     def hints_shown(slug: str) -> int:
@@ -287,7 +317,7 @@ class Backend:
         return hints_shown(slug)
 
     def last_attempt(self, slug: str) -> Any:
-        """The lab's latest stored check (a LabAttemptRecord), or None."""
+        """The lab's latest stored check (a LabAttemptRecord, its `own_file` says whose), or None."""
         attempts = self.store.lab_attempts(slug) if self.store is not None else []
         return attempts[-1] if attempts else None
 
@@ -320,13 +350,14 @@ class Backend:
 
         return stream_check(slug, file, self.settings.lab_device)
 
-    def record_attempt(self, result: Any) -> None:
-        """Store a CheckResult as a lab attempt (the caller waits until `writable`)."""
+    def record_attempt(self, result: Any) -> LabCheckRecord:
+        """Store a CheckResult as a lab attempt (the caller waits until `writable`): the check, and the graded round
+        when it was the round's first pass of the own file."""
         if not self.writable:
             raise RuntimeError("the progress database is still opening: the attempt cannot be saved yet")
         from trainer.labs.workspace import record_attempt
 
-        record_attempt(result, self.store)
+        return record_attempt(result, self.store, self.today())
 
     def card_for_lab(self, slug: str) -> Card | None:
         """The card that links to `slug`."""

@@ -1,4 +1,4 @@
-"""The dashboard: due today, new cards, streak, the 12-week heatmap, labs passed."""
+"""The dashboard: cards and labs due today, new cards, streak, the 12-week heatmap, labs solved."""
 
 from __future__ import annotations
 
@@ -54,14 +54,23 @@ class DashboardScreen(Screen[None]):
             return
         summary = backend.review.summary()
         overview = backend.overview()
-        self.query_one("#due-count", Figure).show(str(summary.due))
+        labs_due = len(overview.labs_due)
+        due = f"{summary.due} + {labs_due} lab{'s' if labs_due > 1 else ''}" if labs_due else str(summary.due)
+        self.query_one("#due-count", Figure).show(due)
         self.query_one("#new-count", Figure).show(str(summary.new))
         self.query_one("#streak", Figure).show(str(overview.streak.current))  # the best streak: on the stats screen
         passed, total = overview.labs_passed, overview.labs_total
         self.query_one("#labs", Figure).show(f"{passed}/{total} labs", progress=(passed, total))
         self.query_one("#heatmap", HeatmapView).show(overview.heatmap)
         left = backend.review.remaining
-        hint = f"{left} card(s) waiting: press [b]r[/b] to review." if left else "Nothing due now: press [b]l[/b] for a lab."
+        if left:
+            hint = f"{left} card(s) waiting: press [b]r[/b] to review."
+        else:
+            hint = "No card waiting." if labs_due else "Nothing due now: press [b]l[/b] for a lab."
+        if labs_due:
+            hint += (f"\n{labs_due} lab{'s' if labs_due > 1 else ''} due for review "
+                     f"([b]{escape(', '.join(overview.labs_due))}[/b]): press [b]l[/b] and solve "
+                     f"{'each' if labs_due > 1 else 'it'} again from a fresh starter.")  # fmt: skip
         if backend.deck.errors:
             hint += f"  [b red]{len(backend.deck.errors)} card file(s) have errors[/] (trainer cards --check)."
         if self.app.load_error:  # figures from a snapshot, but nothing can be saved

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Markdown, ProgressBar, Static
 from textual.widgets._markdown import MarkdownH3
 from textual.worker import Worker, WorkerState
 
-from trainer import cjk
+from trainer import cjk, lab_review
 from trainer.labs.registry import Lab, LabError
 from trainer.labs.results import CheckResult
 from trainer.paths import cannot_write
@@ -41,7 +41,9 @@ class LabScreen(Screen[None]):
 
     CSS_PATH = "lab.tcss"
     BINDINGS = [
-        Binding("s", "start", "start", id="lab.start", tooltip="Copy the starter file into your workspace"),
+        Binding("s", "start", "start", id="lab.start",
+                tooltip="Copy the starter file into your workspace; when the lab is due: solve it again from a fresh "
+                        "starter"),
         Binding("e", "edit", "edit", id="lab.edit", tooltip="Open your workspace file in $EDITOR"),
         Binding("c", "check", "check", id="lab.check", tooltip="Run the autograder (again while it runs: cancel it)"),
         Binding("h", "hint", "hint", id="lab.hint", tooltip="Show the next hint"),
@@ -74,6 +76,7 @@ class LabScreen(Screen[None]):
                 yield Markdown(id="hints")
             with Vertical(id="side"):
                 yield PathLine("file:", id="workspace")
+                yield Static(id="schedule")
                 yield ProgressBar(total=1, id="progress", show_eta=False)
                 yield Static("press [b]c[/b] to check your file", id="verdict")
                 yield Static("[b]stale:[/b] your file changed since this check (c checks again)", id="stale")
@@ -96,6 +99,7 @@ class LabScreen(Screen[None]):
         self.hints_shown = min(backend.hints_shown(self.slug), len(self.lab.hints()))
         await self._draw_texts()
         self._show_workspace()
+        self._draw_schedule()
         last = backend.last_results.get(self.slug)
         if last is not None:
             self._show_verdict(last)
@@ -139,21 +143,78 @@ class LabScreen(Screen[None]):
         else:
             self.query_one("#workspace", PathLine).show(None, "not started, press s")
 
+    def _draw_schedule(self) -> None:
+        """Where the lab stands on the review schedule: due (and how to review it), under way, or when next."""
+        backend = self.app.backend
+        state = backend.lab_state(self.slug)
+        line = self.query_one("#schedule", Static)
+        if state is None:
+            line.update("[dim]review: after your first pass[/]")
+        elif backend.resolve_due(self.slug) is not None:
+            line.update(f"[b yellow]due for review[/] since {state.due.isoformat()}: press [b]s[/b] to solve it "
+                        "again from a fresh starter")  # fmt: skip
+        elif state.due <= backend.today():
+            line.update("[yellow]review under way:[/] the first pass of this fresh start grades it")
+        else:
+            line.update(f"next review {state.due.isoformat()} [dim](every {state.interval} d)[/]")
+
+    async def _log(self, kind: str, detail: str = "") -> None:
+        """Log a lab event once the store is open (a warning when it cannot be saved)."""
+        if not await self.app.wait_for_store():
+            return
+        try:
+            self.app.backend.log_lab_event(self.slug, kind, detail)
+        except Exception as exc:  # a full or read-only disk: the action itself stands
+            self.notify(f"Not logged ({kind}): {exc}", severity="warning")
+
     def _cannot_write(self, exc: OSError) -> None:
         """Say which file could not be written and what to do; the screen stays usable."""
         self.notify(cannot_write(exc), title="Cannot write", severity="error", timeout=10)
 
     # -- actions
 
-    def action_start(self) -> None:
-        """Copy the starter file into the workspace (an existing file is kept)."""
+    @work(group="dialog")
+    async def action_start(self) -> None:
+        """Copy the starter file into the workspace (an existing file is kept); when the lab is due for review, offer
+        to solve it again from a fresh starter (the earlier file archived)."""
+        backend = self.app.backend
+        if backend.resolve_due(self.slug) is not None:
+            await self._resolve()
+            return
         try:
-            path, created = self.app.backend.start_lab(self.slug)
+            path, created = backend.start_lab(self.slug)
         except OSError as exc:
             self._cannot_write(exc)
             return
         self.notify(f"{'Created' if created else 'Already started:'} {path}", timeout=4)
         self._show_workspace()
+        if created:
+            await self._log(lab_review.START)
+
+    async def _resolve(self) -> None:
+        """Ask, then start the due lab's review: a fresh starter, the earlier file archived, the hints hidden."""
+        question = (f"{self.slug} is due for review. Solve it again from a fresh starter? Your file is archived, "
+                    "never lost; the first pass grades the review.")  # fmt: skip
+        if not await self.app.push_screen_wait(ConfirmScreen(question, "Start again")):
+            return
+        if not await self.app.wait_for_store():
+            return
+        try:
+            path, kept = self.app.backend.resolve_lab(self.slug)
+        except OSError as exc:
+            self._cannot_write(exc)
+            return
+        self.notify(f"Fresh starter at {path}" + (f"; your earlier file is kept as {kept}" if kept else ""), timeout=8)
+        self.app.backend.last_results.pop(self.slug, None)
+        self.query_one(TestResults).clear()
+        self.query_one("#stale", Static).display = False
+        self.query_one(ProgressBar).update(total=1, progress=0)
+        self.query_one("#verdict", Static).update("press [b]c[/b] to check your file")
+        self.checked_sha = ""
+        self.hints_shown = 0
+        await self._draw_texts()
+        self._show_workspace()
+        self._draw_schedule()
 
     def action_edit(self) -> None:
         """Suspend the TUI and open the workspace file in $VISUAL / $EDITOR."""
@@ -165,6 +226,7 @@ class LabScreen(Screen[None]):
                 self._cannot_write(exc)
                 return
             self._show_workspace()
+            self.run_worker(self._log(lab_review.START), group="log")
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
             with self.app.suspend():
@@ -223,7 +285,17 @@ class LabScreen(Screen[None]):
             self.app.backend.last_results[self.slug] = item
             self._show_verdict(item)
             if await self.app.wait_for_store():
-                self.app.backend.record_attempt(item)
+                record = self.app.backend.record_attempt(item)
+                self._announce(record)
+
+    def _announce(self, record: Any) -> None:
+        """Say what a stored check did to the schedule: the grade its round earned and the next review."""
+        review = record.review
+        if review is not None:
+            reason = lab_review.grade_reason(lab_review.facts_of(review))
+            self.notify(f"Grade {review.quality}: {reason}. Next review {review.after.due.isoformat()} "
+                        f"(in {review.after.interval} d).", title="On the schedule", timeout=10)  # fmt: skip
+        self._draw_schedule()
 
     def _show_verdict(self, result: CheckResult) -> None:
         """The verdict line and the results, failures first; pass in green, anything else in red with its reason."""
@@ -252,8 +324,9 @@ class LabScreen(Screen[None]):
         style = VERDICT_STYLES.get(attempt.outcome, "red")
         total = attempt.passed + attempt.failed + attempt.errors
         when = attempt.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        whose = "" if attempt.own_file else " [yellow](another file: logged, it moves nothing)[/]"
         self.query_one("#verdict", Static).update(
-            f"last check {when}: [{style}][b]{attempt.outcome.upper()}[/b][/] {attempt.passed}/{total} passed"
+            f"last check {when}: [{style}][b]{attempt.outcome.upper()}[/b][/] {attempt.passed}/{total} passed{whose}"
             "\npress [b]c[/b] to see the tests"
         )
         self._belongs_to(attempt.file_sha256)
@@ -286,6 +359,7 @@ class LabScreen(Screen[None]):
             self._cannot_write(exc)
             self.hints_shown = min(self.hints_shown + 1, len(hints))
         self.run_worker(self._reveal_hint(), group="hint", exclusive=True)
+        self.run_worker(self._log(lab_review.HINT, str(self.hints_shown)), group="log")
 
     async def _reveal_hint(self) -> None:
         """Draw the hints, then bring the newest one to the top of the pane."""
@@ -302,12 +376,13 @@ class LabScreen(Screen[None]):
         """Overwrite the workspace file with the starter, after a confirmation."""
         if await self.app.push_screen_wait(ConfirmScreen(f"Reset {self.slug}? Your workspace file is replaced by the starter.", "Reset")):
             try:
-                path = self.app.backend.reset_lab(self.slug)
+                path, backup = self.app.backend.reset_lab(self.slug)
             except OSError as exc:
                 self._cannot_write(exc)
                 return
             self.notify(f"Reset {path}")
             self._show_workspace()
+            await self._log(lab_review.RESET, str(backup or ""))
 
     @work(group="dialog")
     async def action_solution(self) -> None:
@@ -320,6 +395,8 @@ class LabScreen(Screen[None]):
         self.set_class(self.showing_solution, "-solution")
         await self._draw_texts()
         self.query_one("#readme-pane", VerticalScroll).scroll_home(animate=False)
+        if self.showing_solution:
+            await self._log(lab_review.SOLUTION)
 
     async def action_toggle_lang(self) -> None:
         """Switch zh/en (remembered for the next start) and redraw the README, the hints and the title."""

@@ -159,7 +159,11 @@ class ReviewScreen(Screen[None]):
         if not await self.app.wait_for_store():
             return
         result = self.app.backend.review.grade(quality, seconds=round(time.monotonic() - self.shown_at, 1))
-        if result.requeued:
+        if result.missed_twice and self.app.backend.lab_available(result.card.lab):
+            self.notify(f"Card {result.card.id} was missed twice running: its lab [b]{result.card.lab}[/b] builds the "
+                        "answer. Press [b]o[/b] while the card is shown, or [b]l[/b] for the labs.",
+                        title="Try its lab", timeout=10)  # fmt: skip
+        elif result.requeued:
             self.notify(f"Card {result.card.id} comes back later today.", timeout=2)
         await self.show_current()
 

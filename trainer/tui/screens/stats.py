@@ -1,5 +1,5 @@
 """Statistics: streaks, retention, reviews per day, the 14-day forecast, the hardest cards, the EF and interval
-distributions and the heatmap."""
+distributions, each lab's progress and the heatmap."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from trainer import stats
+from trainer import lab_review, stats
 from trainer.bars import hbar
 from trainer.tui.widgets.chart import BarChart
 from trainer.tui.widgets.heatmap import HeatmapView
@@ -48,6 +48,22 @@ def bins_table(rows: Sequence[tuple[str, int]], width: int = 12) -> Table:
     return table
 
 
+def labs_table(progress: Sequence[lab_review.LabProgress]) -> Table:
+    """Each lab touched: status, checks, the first pass (checks and time to it), hints, grade, interval, next review."""
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
+    rows = [lab_review.progress_cells(p) for p in progress]
+    for i, name in enumerate(lab_review.PROGRESS_COLUMNS):  # every column as wide as it needs but the lab's
+        widest = max([len(name), *(len(cells[i]) for cells in rows)])
+        table.add_column(name, justify="right" if name in ("checks", "hints", "grade", "every") else "left",
+                         no_wrap=name != "lab", overflow="ellipsis", min_width=12 if name == "lab" else widest)  # fmt: skip
+    for p in progress:
+        cells = lab_review.progress_cells(p)
+        table.add_row(*cells[:-1], Text(cells[-1], style="bold yellow" if p.due_now else ""))
+    if not progress:
+        table.add_row("", Text("no lab started yet", style="dim"), *[""] * (len(lab_review.PROGRESS_COLUMNS) - 2))
+    return table
+
+
 class StatsScreen(Screen[None]):
     """All figures on one scrolling page."""
 
@@ -57,7 +73,7 @@ class StatsScreen(Screen[None]):
     BINDINGS = [Binding("escape", "back", "back", id="stats.back", tooltip="Back to the dashboard")]
 
     def compose(self) -> ComposeResult:
-        """Summary line, two charts, the hardest cards, the two distributions side by side, heatmap."""
+        """Summary line, two charts, the hardest cards, the two distributions side by side, the labs, heatmap."""
         yield TitleBar()
         with VerticalScroll(id="stats"):
             yield Static(id="summary")
@@ -72,6 +88,9 @@ class StatsScreen(Screen[None]):
                 with Vertical(id="interval-box"):
                     yield Static("Interval", classes="section-title")
                     yield Static(id="interval-bins")
+            yield Static("Labs", classes="section-title")
+            yield Static(id="labs-progress")
+            yield Static(lab_review.PROGRESS_LEGEND, classes="muted")
             yield Static("Reviews, last 12 weeks", classes="section-title")
             yield HeatmapView(id="stats-heatmap")
         yield Footer()
@@ -92,7 +111,8 @@ class StatsScreen(Screen[None]):
             retention = f"retention (30 days): [{colour}]{rate:.0%}[/] ({ov.retention.passed}/{ov.retention.total})"
         self.query_one("#summary", Static).update(
             f"streak [b]{ov.streak.current}[/] (best {ov.streak.longest}) · {retention} · "
-            f"{ov.reviews_total} reviews · labs [b]{ov.labs_passed}/{ov.labs_total}[/]"
+            f"{ov.reviews_total} reviews · labs solved [b]{ov.labs_passed}/{ov.labs_total}[/]"
+            + (f" · [b yellow]{len(ov.labs_due)} lab(s) due[/]" if ov.labs_due else "")
         )
         self.query_one("#per-day", BarChart).show([(d.strftime("%m-%d"), n) for d, n in ov.series])
         self.query_one("#forecast", BarChart).show([(d.strftime("%m-%d"), n) for d, n in ov.forecast])
@@ -102,6 +122,7 @@ class StatsScreen(Screen[None]):
         self.query_one("#interval-bins", Static).update(
             bins_table([(stats.interval_label(b), b.count) for b in details.interval_bins])
         )
+        self.query_one("#labs-progress", Static).update(labs_table(details.labs))
         self.query_one("#stats-heatmap", HeatmapView).show(ov.heatmap)
 
     def action_back(self) -> None:
