@@ -1,12 +1,13 @@
 """The warm grader, trainer side: a process per lab that has imported torch, pytest and the lab's tests, from which
 each check is forked (labs/grading/warm.py says why a fork server, and how a child is isolated).
 
-`WarmGrader` holds at most one such process, for the lab checked last (each holds torch: a few hundred MiB). It is
-started by the first check of a lab, which waits for it and then runs in it (so the first check costs what a cold
-one does), and is used by every later check of that lab. When it cannot start, stops, or no longer matches the
-lab's files on disk, the check runs cold and its result says why (`warm: false`, `warm_note`); the next check
-starts a new one. It goes away with `close()` (the end of `lab watch`, of the TUI), and by itself when the trainer
-ends in any way: its stdin is the trainer's end of a socket, which the kernel closes with the trainer.
+`WarmGrader` holds at most one such process, for the lab checked last (each holds torch: a few hundred MiB). The
+first check of a lab starts it, waits for it and then runs in it, so the first check costs what a cold one does
+(the same imports and collection, done once); every later check of that lab is forked from it. When the lab's files
+change on disk, the next check starts a new one. When it stopped, or cannot start, the check runs cold and its
+result says why (`warm: false`, `warm_note`); the next check starts a new one (after two that stopped before they
+were ready, no more are tried). It goes away with `close()` (the end of `lab watch`, of the TUI), and by itself when
+the trainer ends in any way: its stdin is the trainer's end of a socket, which the kernel closes with the trainer.
 Linux only: elsewhere every check runs cold.
 """
 
@@ -35,6 +36,7 @@ START_LIMIT = 120.0
 """Seconds the warm process may take to import and collect before the check waiting for it runs cold."""
 REPLY_LIMIT = 5.0
 """Seconds to wait for the warm process to say it has forked a check."""
+MAX_FAILED_STARTS = 2
 EXIT_WAIT = 1.0
 """Seconds to wait, after killing a warm check, for the warm process to report its end."""
 MESSAGE_LIMIT = 1 << 16
@@ -251,27 +253,36 @@ class WarmGrader:
 
     def __init__(self) -> None:
         self.server: Server | None = None
-        self.last_reason = ""
+        self.failed_starts = 0
+        """Warm processes in a row that stopped before they were ready: after MAX_FAILED_STARTS, no more are tried."""
 
     def server_for(self, lab: Lab) -> Server | str:
-        """The warm process for `lab`, started now when there is none (or it stopped, or the lab's files changed);
-        or why there can be none."""
+        """The warm process for `lab` (started now when there is none, or the lab's files changed), or why the
+        check must run cold: no Linux, it stopped (the next check starts a new one), it could not start."""
         why = unsupported()
         if why:
             return why
         server = self.server
         if server is not None:
             server.read()
-            if server.lab != lab or server.state == "stopped" or server.fingerprint != fingerprint(lab):
-                self.last_reason = server.reason if server.state == "stopped" else ""
+            if server.state == "stopped":
+                self.server = None
                 server.close()
-                server = self.server = None
-        if server is None:
-            try:
-                server = self.server = Server(lab)
-            except OSError as exc:
-                return f"the warm grader could not be started: {exc.strerror or exc}"
-        return server
+                if server.pid:
+                    return f"the warm process had stopped ({server.reason}); the next check starts a new one"
+                self.failed_starts += 1
+            elif server.lab != lab or server.fingerprint != fingerprint(lab):
+                self.server = None
+                server.close()
+            else:
+                return server
+        if self.failed_starts >= MAX_FAILED_STARTS:
+            return f"the warm process failed to start {self.failed_starts} times"
+        try:
+            self.server = Server(lab)
+        except OSError as exc:
+            return f"the warm process could not be started: {exc.strerror or exc}"
+        return self.server
 
     def close(self) -> None:
         """Stop the warm process, if any."""
