@@ -283,6 +283,9 @@ def watch(
         0.1, "--poll", min=0.02, help="Seconds between looks at the file where saves cannot be watched (no inotify)."
     ),
     runs: int = typer.Option(0, "--runs", min=0, help="Stop after this many checks (0: until Ctrl+C)."),
+    use_warm: bool = typer.Option(
+        True, "--warm/--no-warm", help="Fork each check from a warm process (default), or start a fresh one each time."
+    ),
 ) -> None:
     """Check your file now and again every time you save it (Ctrl+C stops). Checks after the first run in a warm
     process that has already imported torch and the lab's tests; a save during a check starts it again."""
@@ -303,7 +306,7 @@ def watch(
                 pending = False
                 console.rule(f"{slug}: {target.name}")
                 try:
-                    result = _run_with_progress(console, lab, target, device, timeout, warm=warm,
+                    result = _run_with_progress(console, lab, target, device, timeout, warm=warm if use_warm else None,
                                                 cancel=saves.changed)  # fmt: skip
                 except labs.CheckCancelled:
                     console.print("[dim]saved again: checking the new version[/]")

@@ -27,8 +27,8 @@ _GRADER_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYT
                "PYTHONUNBUFFERED": "1"}  # fmt: skip
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 """One thread per math library unless the learner's environment says otherwise: a lab's tensors are tiny, and on a
-busy machine a second OpenMP thread waiting for a core made kv_cache's tests 20-50x slower (2.7 s instead of 0.05 s).
-The warm grader needs it too: its parent then holds no thread pool at all."""
+busy 2-core machine a second OpenMP thread waiting for a core made kv_cache's tests take 1-2.7 s instead of 0.05 s.
+The warm grader's process then holds no thread pool either (numpy's OpenBLAS starts one at import otherwise)."""
 
 
 @dataclass
