@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from tests.sandbox_support import hostile_file
-from trainer.labs import CheckCancelled, CheckResult, check_lab, warm
+from trainer.labs import CheckCancelled, CheckResult, check_lab, find_lab, warm
+from trainer.labs import grader as grader_module
 from trainer.labs.file_watch import FileWatch
 from trainer.labs.warm import Server, WarmGrader
 from trainer.paths import LABS_DIR
@@ -122,12 +123,27 @@ def test_a_warm_process_that_stopped_is_replaced_after_one_cold_check(grader: Wa
 
 def test_a_warm_process_that_cannot_start_leaves_the_checks_cold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warm, "SERVER_MODULE", "labs.grading.no_such_server")
+    lab = find_lab("fake_add", FAKE_ROOT)
     with WarmGrader() as broken:
-        notes = [_check(broken, SOLUTION) for _ in range(3)]
-    assert [(r.outcome, r.warm) for r in notes] == [("passed", False)] * 3
-    assert "No module named labs.grading.no_such_server" in notes[0].warm_note
-    assert "No module named" in notes[1].warm_note
-    assert notes[2].warm_note.endswith("the warm process failed to start 2 times")
+        cold = _check(broken, SOLUTION)
+        assert (cold.outcome, cold.warm) == ("passed", False)
+        assert "No module named labs.grading.no_such_server" in cold.warm_note
+        second = broken.server_for(lab)  # tried once more: the next check would wait for it, then run cold
+        assert isinstance(second, Server) and not second.wait_ready(60) and "No module named" in second.reason
+        assert broken.server_for(lab) == "the warm process failed to start 2 times"
+
+
+def test_a_warm_process_that_never_gets_ready_is_stopped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "hangs.py").write_text("import time\ntime.sleep(120)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(warm, "SERVER_MODULE", "hangs")
+    monkeypatch.setattr(grader_module, "START_LIMIT", 1.0)
+    with WarmGrader() as stuck:
+        result = _check(stuck, SOLUTION)
+        server = stuck.server
+        assert (result.outcome, result.warm) == ("passed", False)
+        assert result.warm_note == "checked without the warm grader: it was not ready after 1 s"
+        assert isinstance(server, Server) and server.proc.poll() is not None
 
 
 def test_a_changed_lab_gets_a_new_warm_process(tmp_path: Path) -> None:

@@ -162,15 +162,17 @@ def _cold(plan: Plan, why: str) -> tuple[Running, bool, str]:
     return ColdRun(plan.launch), False, f"checked without the warm grader: {why}" if why else ""
 
 
-def _start(plan: Plan, warm: WarmGrader | None, wait: float = START_LIMIT) -> tuple[Running, bool, str]:
-    """Start the run: in the warm grader when there is one and it is ready within `wait` seconds, else cold."""
+def _start(plan: Plan, warm: WarmGrader | None, wait: float | None = None) -> tuple[Running, bool, str]:
+    """Start the run: in the warm grader when there is one and it is ready within `wait` seconds (default
+    START_LIMIT), else cold."""
     if warm is None:
         return _cold(plan, "")
     server = warm.server_for(plan.lab)
     if isinstance(server, str):
         return _cold(plan, server)
-    if not server.wait_ready(wait):
-        return _cold(plan, server.reason or f"it was not ready after {START_LIMIT:g} s")
+    if not server.wait_ready(START_LIMIT if wait is None else wait):  # it stopped, or is still not ready after START_LIMIT: the next check tries anew
+        server.close(f"it was not ready after {START_LIMIT:g} s")
+        return _cold(plan, server.reason)
     try:
         return server.start(plan.launch), True, ""
     except WarmUnavailable as exc:
