@@ -162,16 +162,13 @@ def _cold(plan: Plan, why: str) -> tuple[Running, bool, str]:
     return ColdRun(plan.launch), False, f"checked without the warm grader: {why}" if why else ""
 
 
-def _start(plan: Plan, warm: WarmGrader | None, wait: float | None = None) -> tuple[Running, bool, str]:
-    """Start the run: in the warm grader when there is one and it is ready within `wait` seconds (default
-    START_LIMIT), else cold."""
-    if warm is None:
-        return _cold(plan, "")
-    server = warm.server_for(plan.lab)
-    if isinstance(server, str):
-        return _cold(plan, server)
-    if not server.wait_ready(START_LIMIT if wait is None else wait):  # it stopped, or is still not ready after START_LIMIT: the next check tries anew
-        server.close(f"it was not ready after {START_LIMIT:g} s")
+def _start(plan: Plan, server: Server | str | None, wait: float | None = None) -> tuple[Running, bool, str]:
+    """Start the run: in `server`, the warm process `WarmGrader.server_for` gave, when it is ready within `wait`
+    seconds (default START_LIMIT); else cold, saying why (`server` is that reason when there is none)."""
+    if server is None or isinstance(server, str):
+        return _cold(plan, server or "")
+    if not server.wait_ready(START_LIMIT if wait is None else wait):
+        server.close(f"it was not ready after {START_LIMIT:g} s")  # (or it stopped): the next check tries anew
         return _cold(plan, server.reason)
     try:
         return server.start(plan.launch), True, ""
@@ -186,7 +183,7 @@ async def _start_async(plan: Plan, warm: WarmGrader | None) -> tuple[Running, bo
         deadline = time.monotonic() + START_LIMIT
         while not server.wait_ready(0) and server.state == "starting" and time.monotonic() < deadline:
             await asyncio.sleep(POLL_SECONDS)
-    return _start(plan, warm, wait=0)
+    return _start(plan, server, wait=0)
 
 
 def check_lab(
@@ -207,7 +204,11 @@ def check_lab(
     plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root,
                       test_timeout=test_timeout)  # fmt: skip
     begun = time.monotonic()  # the check's seconds include the wait for a warm process that is starting
-    run, is_warm, note = _start(plan, warm)
+    try:
+        run, is_warm, note = _start(plan, None if warm is None else warm.server_for(plan.lab))
+    except BaseException:  # Ctrl+C while waiting for the warm process
+        plan.launch.tmpdir.cleanup()
+        raise
     start = time.monotonic()
     timed_out = False
     open_output = True
@@ -230,6 +231,9 @@ def check_lab(
             for event in plan.events():
                 if on_event is not None:
                     on_event(event)
+    except BaseException:
+        plan.launch.tmpdir.cleanup()
+        raise
     finally:
         run.kill()
         returncode = run.close()
@@ -258,7 +262,11 @@ async def stream_check(
     plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root,
                       test_timeout=test_timeout)  # fmt: skip
     begun = time.monotonic()
-    run, is_warm, note = await _start_async(plan, warm)
+    try:
+        run, is_warm, note = await _start_async(plan, warm)
+    except BaseException:  # cancelled while waiting for the warm process
+        plan.launch.tmpdir.cleanup()
+        raise
     start = time.monotonic()
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
@@ -287,6 +295,9 @@ async def stream_check(
             woken.clear()
             if run.poll():
                 run.kill()
+    except BaseException:  # cancelled, or the iterator closed: no verdict, no folder left behind
+        plan.launch.tmpdir.cleanup()
+        raise
     finally:
         if open_output:
             loop.remove_reader(run.output)
