@@ -187,7 +187,7 @@ def _gone_within(pid: int, seconds: float) -> bool:
 
 
 def test_the_warm_process_ends_with_the_trainer(tmp_path: Path) -> None:
-    """A trainer that dies without closing it (os._exit: no cleanup runs) leaves no warm process behind."""
+    """A trainer that dies without closing it (os._exit: no cleanup runs) leaves no warm process, nor its folder."""
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
@@ -195,13 +195,13 @@ def test_the_warm_process_ends_with_the_trainer(tmp_path: Path) -> None:
         "from trainer.labs.warm import WarmGrader\n"
         "grader = WarmGrader()\n"
         f"result = check_lab('fake_add', Path({str(SOLUTION)!r}), labs_root=Path({str(FAKE_ROOT)!r}), warm=grader)\n"
-        "print(result.warm, grader.server.pid, flush=True)\n"
+        "print(result.warm, grader.server.pid, grader.server._folder.name, flush=True)\n"
         "os._exit(0)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    warm_flag, pid = out.stdout.split()
+    warm_flag, pid, folder = out.stdout.split()
     assert warm_flag == "True"
-    assert _gone_within(int(pid), 10)
+    assert _gone_within(int(pid), 10) and not Path(folder).exists()
 
 
 def test_a_save_is_noticed_at_once(tmp_path: Path) -> None:

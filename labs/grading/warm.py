@@ -49,6 +49,7 @@ import importlib.util
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -214,7 +215,16 @@ def _child(request: dict[str, Any], output: int, control: socket.socket, sandbox
 
 
 def main(argv: list[str]) -> None:
-    """`python -P -m labs.grading.warm SANDBOX_PY PYTEST_ARGS_JSON`, stdin a SOCK_SEQPACKET socket to the trainer."""
+    """`python -P -m labs.grading.warm SANDBOX_PY PYTEST_ARGS_JSON FOLDER`, stdin a SOCK_SEQPACKET socket to the
+    trainer; FOLDER (its HOME, TMPDIR and working folder) is removed when it ends, even if the trainer died."""
+    try:
+        _serve(argv)
+    finally:
+        shutil.rmtree(argv[2], ignore_errors=True)
+
+
+def _serve(argv: list[str]) -> None:
+    """Warm up, say so, and serve until the trainer closes the socket."""
     control = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

@@ -92,19 +92,20 @@ class Server:
         self.started: dict[int, int] = {}
         self.exits: dict[int, int] = {}
         self._next = 0
-        self._folder = tempfile.TemporaryDirectory(prefix="trainer-warm-")
+        self._folder = tempfile.TemporaryDirectory(prefix="trainer-warm-", ignore_cleanup_errors=True)
+        """Its HOME, TMPDIR, working folder and stderr: removed by whichever of the two ends last."""
         folder = Path(self._folder.name)
         for name in ("home", "tmp", "work"):
             (folder / name).mkdir()
-        self._log = folder / "stderr.txt"
+        log = folder / "stderr.txt"
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [sys.executable, "-P", "-m", SERVER_MODULE, os.path.realpath(sandbox.__file__),
-                   json.dumps(_warm_up_args(lab))]  # fmt: skip
+                   json.dumps(_warm_up_args(lab)), str(folder)]  # fmt: skip
         env = grader_environment(str(folder / "home"), str(folder / "tmp"))
         env["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"  # a lab that asks whether CUDA exists at import leaves no context
         try:
-            with self._log.open("wb") as log:
-                self.proc = subprocess.Popen(command, stdin=theirs, stdout=log, stderr=log, cwd=folder / "work",
+            with log.open("wb") as writer:
+                self.proc = subprocess.Popen(command, stdin=theirs, stdout=writer, stderr=writer, cwd=folder / "work",
                                              env=env, start_new_session=True)  # fmt: skip
         except OSError:
             ours.close()
@@ -112,6 +113,8 @@ class Server:
             raise
         finally:
             theirs.close()
+        self._log = log.open("rb")
+        """Its stderr, readable after it has removed its folder."""
         self.sock = ours
         self.sock.setblocking(False)
 
@@ -147,20 +150,20 @@ class Server:
         if self.state == "stopped":
             return
         self.state = "stopped"
-        self.reason = self.reason or f"{reason}{self._last_words()}"
         self.sock.close()
         try:
             self.proc.wait(EXIT_WAIT)
         except subprocess.TimeoutExpired:
             kill_group(self.proc.pid)
             self.proc.wait()
+        self.reason = self.reason or f"{reason}{self._last_words()}"
+        self._log.close()
 
     def _last_words(self) -> str:
         """The last line the warm process wrote on stderr, if any."""
-        try:
-            lines = [line for line in self._log.read_text(errors="replace").splitlines() if line.strip()]
-        except OSError:
-            return ""
+        self._log.seek(0)
+        text = self._log.read().decode(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
         return f": {lines[-1].strip()[:300]}" if lines else ""
 
     def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
