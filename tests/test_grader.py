@@ -159,6 +159,12 @@ def test_memory_bomb_hits_the_memory_limit() -> None:
     assert result.passed == 1  # the tests after it still ran
 
 
+def test_the_tests_after_a_memory_bomb_get_its_memory_back() -> None:
+    result = _check("memory_bomb_then_allocates.py", memory_bytes=3 << 29)
+    assert (result.outcome, result.message) == ("oom", "out of memory (limit 1.5 GiB) in test_scale_multiplies")
+    assert [t.name for t in result.tests if t.outcome != "passed"] == ["test_scale_multiplies"]  # 768 MiB each
+
+
 def _processes_mentioning(text: str) -> list[int]:
     found = []
     for pid in os.listdir("/proc"):

@@ -23,10 +23,12 @@ A process that dies (os._exit, a signal, the memory limit) simply stops writing;
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -178,6 +180,17 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
+def _give_memory_back() -> None:
+    """After a test ran out of memory, free what it took before the next test runs. Its traceback holds it, through
+    pytest's copy of the last exception (kept for post-mortem debugging) and reference cycles that only the
+    garbage collector breaks; until then every later test and report ran a few MiB short of the limit, and pytest
+    could stop with an internal error instead of naming the test."""
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            setattr(sys, name, None)
+    gc.collect()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Resolve `--auto-device`, then apply `--memory-limit` on CPU (never on CUDA)."""
@@ -323,6 +336,8 @@ class JsonLinesReport:
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         state = self._phases.pop(nodeid, {})
+        if state.get("oom"):
+            _give_memory_back()
         message = state.get("message", "")
         if state.get("line") and message:
             message = f"{message} (at {state['line']})"

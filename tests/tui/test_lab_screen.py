@@ -48,6 +48,9 @@ async def test_check_of_the_solution_passes_and_is_stored(app_factory, store) ->
         assert verdict.startswith("PASSED"), verdict
         shown = results.count
         assert shown >= 5 and not results.query(".failed")
+        assert app.backend.last_results[SLUG].warm  # checked in the warm grader's process
+        server = app.backend._warm.server.proc
+    assert server.wait(10) is not None  # it ends with the app
     attempts = store.lab_attempts(SLUG)
     assert [(a.outcome, a.failed, a.passed) for a in attempts] == [("passed", 0, shown)]
 
@@ -359,3 +362,63 @@ def test_a_long_path_keeps_its_end() -> None:
     assert short_path(path, 100) == str(path)
     assert short_path(path, 34) == "…/workspace/attention_gradient.py"
     assert short_path(path, 12) == "…gradient.py"
+
+
+@run_async
+async def test_a_save_checks_again_and_the_old_results_stay_stale_until_the_verdict(app_factory, fake_lab) -> None:  # noqa: ANN001
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(app, pilot)
+        target = await open_checked_lab(app, pilot, lambda f: fake_result(f, [PASSED, BARE]))
+        checked: list[str] = []
+        release = asyncio.Event()
+
+        async def gated(slug, file):  # noqa: ANN001, ANN202
+            checked.append(file.read_text())
+            await release.wait()
+            yield fake_result(file, [PASSED, PASSED], outcome="passed")
+
+        app.backend.stream_check = gated
+        target.write_text("# my file, fixed\n")  # saved by an editor outside the app
+        await asyncio.sleep(0.6)
+        await pilot.pause()
+        screen = app.screen
+        assert checked == ["# my file, fixed\n"]
+        assert screen.query_one("#stale").display and screen.query_one(TestResults).count == 2  # the old ones, dimmed
+        assert str(screen.query_one("#verdict").render()).startswith("saved: checking again")
+        release.set()
+        await screen.check_worker.wait()
+        await pilot.pause()
+        assert str(screen.query_one("#verdict").render()).startswith("PASSED 2/2 passed")
+        assert not screen.query_one("#stale").display and not screen.query_one(TestResults).has_class("-stale")
+        target.write_text("# my file, fixed\n")  # saved again, unchanged: nothing to check
+        await asyncio.sleep(0.6)
+        assert checked == ["# my file, fixed\n"]
+
+
+@run_async
+async def test_a_second_save_during_a_check_restarts_it(app_factory, fake_lab) -> None:  # noqa: ANN001
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(app, pilot)
+        target = await open_checked_lab(app, pilot, lambda f: fake_result(f, [PASSED, BARE]))
+        started: list[str] = []
+        closed: list[str] = []
+
+        async def endless(slug, file):  # noqa: ANN001, ANN202
+            text = file.read_text()
+            started.append(text)
+            try:
+                await asyncio.sleep(30)
+                yield None
+            finally:
+                closed.append(text)
+
+        app.backend.stream_check = endless
+        target.write_text("# first save\n")
+        await asyncio.sleep(0.6)
+        assert started == ["# first save\n"] and closed == []
+        target.write_text("# second save\n")
+        await asyncio.sleep(0.6)
+        await pilot.pause()
+        assert started == ["# first save\n", "# second save\n"] and closed == ["# first save\n"]

@@ -6,8 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Optional
@@ -22,6 +22,7 @@ from rich.table import Table
 from trainer import cjk, lab_review, labs
 from trainer.cli.language import LangOption, chosen_language
 from trainer.labs import CheckResult, Lab, LabError, TestEvent, TestResult, workspace
+from trainer.labs.file_watch import FileWatch
 from trainer.labs.results import first_to_fix, headline, message_lines, tidy
 from trainer.paths import PROJECT_ROOT, cannot_write
 
@@ -297,9 +298,17 @@ def _print_schedule(console: Console, result: CheckResult, record: Any) -> None:
 
 
 def _run_with_progress(
-    console: Console, lab: Lab, file: Path, device: str, timeout: float, verbose: bool = False
+    console: Console,
+    lab: Lab,
+    file: Path,
+    device: str,
+    timeout: float,
+    verbose: bool = False,
+    warm: labs.WarmGrader | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> CheckResult:
-    """Grade with a live bar; each failure is printed as it comes (every test with `verbose`)."""
+    """Grade with a live bar; each failure is printed as it comes (every test with `verbose`). With `warm`, in its
+    warm process; `cancel()` true stops the run (CheckCancelled)."""
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True, disable=not console.is_terminal,  # a pipe gets no bar, and no blank line
@@ -325,7 +334,8 @@ def _run_with_progress(
                     progress.console.print(_test_line(result, detail))
                     shown["message"] = result.message or shown["message"]
 
-        return labs.check_lab(lab.slug, file, device, timeout=timeout, on_event=show, labs_root=lab.root)
+        return labs.check_lab(lab.slug, file, device, timeout=timeout, on_event=show, labs_root=lab.root, warm=warm,
+                              cancel=cancel)  # fmt: skip
 
 
 @lab_app.command()
@@ -396,50 +406,55 @@ def _device(option: str | None) -> str:
         raise _fail(str(exc)) from None
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """What changes when the file is saved: modification time and size (None while it is missing)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    return info.st_mtime_ns, info.st_size
-
-
 @lab_app.command()
 def watch(
     slug: str,
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="File to watch (default: your workspace file)."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda; default: the lab_device setting."),
     timeout: float = typer.Option(labs.DEFAULT_TIMEOUT, "--timeout", min=1, help="Wall-clock limit in seconds."),
-    poll: float = typer.Option(0.5, "--poll", min=0.05, help="Seconds between looks at the file."),
+    poll: float = typer.Option(
+        0.1, "--poll", min=0.02, help="Seconds between looks at the file where saves cannot be watched (no inotify)."
+    ),
     runs: int = typer.Option(0, "--runs", min=0, help="Stop after this many checks (0: until Ctrl+C)."),
+    use_warm: bool = typer.Option(
+        True, "--warm/--no-warm", help="Fork each check from a warm process (default), or start a fresh one each time."
+    ),
 ) -> None:
-    """Check your file now and again every time you save it (Ctrl+C stops)."""
+    """Check your file now and again every time you save it (Ctrl+C stops). Checks after the first run in a warm
+    process that has already imported torch and the lab's tests; a save during a check starts it again."""
     lab = _find(slug)
     device = _checked_device(device)
     target = file or labs.workspace_file(slug)
     if not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
     console = _console()
-    seen: tuple[int, int] | None = None
     done = 0
+    pending = True  # the first check runs at once
     try:
-        while runs == 0 or done < runs:
-            stamp = _stamp(target)
-            if stamp is not None and stamp != seen:
-                seen = stamp
+        with labs.WarmGrader() as warm, FileWatch(target) as saves:
+            while runs == 0 or done < runs:
+                if not (pending or saves.changed()):
+                    saves.wait(poll)
+                    continue
+                pending = False
                 console.rule(f"{slug}: {escape(target.name)}{_other_file_note(slug, target)}")
                 try:
-                    result = _run_with_progress(console, lab, target, device, timeout)
+                    result = _run_with_progress(console, lab, target, device, timeout, warm=warm if use_warm else None,
+                                                cancel=saves.changed)  # fmt: skip
+                except labs.CheckCancelled:
+                    console.print("[dim]saved again: checking the new version[/]")
+                    pending = True
+                    continue
                 except LabError as exc:
                     raise _fail(str(exc)) from None
                 record = _record(result)
                 _print_summary(console, result)
                 _print_schedule(console, result, record)
+                if result.warm_note:
+                    console.print(f"[dim]({escape(result.warm_note)})[/]")
                 done += 1
                 if runs == 0 or done < runs:
                     console.print("[dim]Watching for changes: save the file to check again, Ctrl+C stops.[/]")
-            time.sleep(poll)
     except KeyboardInterrupt:
         console.print("stopped watching")
 

@@ -1,7 +1,8 @@
-"""Coding labs from the trainer's side: the registry, the learner's workspace, and the subprocess grader."""
+"""Coding labs from the trainer's side: the registry, the learner's workspace, and the grader (cold and warm)."""
 
 from trainer.labs.grader import (
     DEFAULT_MEMORY,
+    CheckCancelled,
     DEFAULT_TEST_TIMEOUT,
     DEFAULT_TIMEOUT,
     DEVICES,
@@ -12,6 +13,7 @@ from trainer.labs.grader import (
 )
 from trainer.labs.registry import Lab, LabError, LabNotFound, all_labs, catalog, find_lab, labs_root, parse_hints
 from trainer.labs.results import CheckResult, TestEvent, TestResult
+from trainer.labs.warm import WarmGrader
 from trainer.labs.workspace import (
     attempt_status,
     is_untouched,
@@ -27,12 +29,14 @@ __all__ = [
     "DEFAULT_TEST_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "DEVICES",
+    "CheckCancelled",
     "CheckResult",
     "Lab",
     "LabError",
     "LabNotFound",
     "TestEvent",
     "TestResult",
+    "WarmGrader",
     "all_labs",
     "attempt_status",
     "catalog",

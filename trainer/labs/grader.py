@@ -19,19 +19,20 @@ iterator, for the TUI). The subprocess is `python -m pytest <labs/slug/test_slug
 
 `device="auto"` means "cuda if the grading subprocess sees one": the plugin probes torch there (the
 trainer never imports torch) and then applies the memory limit only if it picked cpu.
+
+Given a `WarmGrader` (`lab watch`, the TUI), a check runs in a child forked from a warm process that has already
+imported torch, pytest and the lab's tests (`trainer.labs.warm`, `labs/grading/warm.py`), with the same arguments,
+sandbox, limits and report file: the drivers read it the same way, so the verdict is the same, only sooner.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import selectors
-import signal
-import subprocess
+import select
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,6 +40,8 @@ from trainer.labs.cuda import cuda_problem
 from trainer.labs.launch import Launch, prepare
 from trainer.labs.registry import Lab, LabError, find_lab
 from trainer.labs.results import CheckResult, ReportReader, RunState, TestEvent
+from trainer.labs.running import ColdRun, Running, read_chunk
+from trainer.labs.warm import START_LIMIT, Server, WarmGrader, WarmUnavailable
 from trainer.paths import PROJECT_ROOT
 
 DEFAULT_TIMEOUT = 60.0
@@ -48,7 +51,7 @@ DEFAULT_MEMORY = 4 << 30
 DEVICES = ("auto", "cpu", "cuda")
 GRADER_INI = PROJECT_ROOT / "labs" / "grading" / "pytest.ini"
 REPORT_PLUGIN = "labs.grading.report"
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.02
 
 
 def file_sha256(path: Path) -> str:
@@ -73,8 +76,10 @@ def pytest_args(lab: Lab, file: Path, device: str) -> list[str]:
 
 @dataclass
 class Plan:
-    """A validated run: its launch (command, environment, folder, sandbox), limits, and the state it reports into."""
+    """A validated run: its lab, launch (command, environment, folder, sandbox), limits, and the state it reports
+    into."""
 
+    lab: Lab
     launch: Launch
     timeout: float
     state: RunState
@@ -85,12 +90,23 @@ class Plan:
         raws = (raw for raw in self.reader.read() if not self.launch.take(raw))
         return [self.launch.event(e) for e in (self.state.apply(raw) for raw in raws) if e is not None]
 
-    def finish(self, returncode: int | None, timed_out: bool, seconds: float) -> CheckResult:
+    def drain(self, run: Running) -> bool:
+        """Take what the run's output holds now (a flood: at most 1 MiB per call); False once it has ended."""
+        for _ in range(16):
+            chunk = read_chunk(run.output)
+            if chunk is None:
+                return True
+            if not chunk:
+                return False
+            self.state.output.feed(chunk)
+        return True
+
+    def finish(self, returncode: int | None, timed_out: bool, seconds: float, warm: bool, note: str) -> CheckResult:
         """Read the last events, build the verdict (with the sandbox's part), remove the check's folder."""
         self.events()
         result = self.state.finish(returncode, timed_out, seconds)
         self.launch.tmpdir.cleanup()
-        return self.launch.verdict(result)
+        return replace(self.launch.verdict(result), warm=warm, warm_note=note)
 
 
 def check_device(device: str) -> None:
@@ -134,15 +150,40 @@ def plan_check(
         memory_bytes=limit,
         test_timeout=per_test,
     )
-    return Plan(launch, float(timeout), state, ReportReader(launch.report))
+    return Plan(lab, launch, float(timeout), state, ReportReader(launch.report))
 
 
-def _kill_group(pid: int) -> None:
-    """SIGKILL the run's whole process group (it has its own session)."""
+class CheckCancelled(Exception):
+    """`check_lab` stopped the run because its `cancel` callback said so (the file was saved again)."""
+
+
+def _cold(plan: Plan, why: str) -> tuple[Running, bool, str]:
+    """A cold run, and why the warm grader was not used ('' when none was asked for)."""
+    return ColdRun(plan.launch), False, f"checked without the warm grader: {why}" if why else ""
+
+
+def _start(plan: Plan, server: Server | str | None, wait: float | None = None) -> tuple[Running, bool, str]:
+    """Start the run: in `server`, the warm process `WarmGrader.server_for` gave, when it is ready within `wait`
+    seconds (default START_LIMIT); else cold, saying why (`server` is that reason when there is none)."""
+    if server is None or isinstance(server, str):
+        return _cold(plan, server or "")
+    if not server.wait_ready(START_LIMIT if wait is None else wait):
+        server.close(f"it was not ready after {START_LIMIT:g} s")  # (or it stopped): the next check tries anew
+        return _cold(plan, server.reason)
     try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        return server.start(plan.launch), True, ""
+    except WarmUnavailable as exc:
+        return _cold(plan, str(exc))
+
+
+async def _start_async(plan: Plan, warm: WarmGrader | None) -> tuple[Running, bool, str]:
+    """`_start` for the event loop: the wait for the warm process to be ready never blocks it."""
+    server = None if warm is None else warm.server_for(plan.lab)
+    if isinstance(server, Server):
+        deadline = time.monotonic() + START_LIMIT
+        while not server.wait_ready(0) and server.state == "starting" and time.monotonic() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+    return _start(plan, server, wait=0)
 
 
 def check_lab(
@@ -155,47 +196,51 @@ def check_lab(
     on_event: Callable[[TestEvent], None] | None = None,
     labs_root: Path | None = None,
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    warm: WarmGrader | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> CheckResult:
-    """Grade `file` with lab `slug`'s tests, blocking; `on_event` sees each test start and finish."""
+    """Grade `file` with lab `slug`'s tests, blocking; `on_event` sees each test start and finish. With `warm`, in its
+    warm process when it can; `cancel()`, asked as the run goes, stops it (CheckCancelled)."""
     plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root,
                       test_timeout=test_timeout)  # fmt: skip
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        plan.launch.command, cwd=plan.launch.cwd, env=plan.launch.env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    timed_out = False
+    begun = time.monotonic()  # the check's seconds include the wait for a warm process that is starting
     try:
-        with selectors.DefaultSelector() as selector:
-            selector.register(proc.stdout, selectors.EVENT_READ)
-            pipe_open = True
-            while pipe_open or proc.poll() is None:
-                remaining = start + plan.timeout - time.monotonic()
-                if remaining <= 0:
-                    timed_out = True
-                    break
-                if pipe_open and selector.select(min(POLL_SECONDS, remaining)):
-                    chunk = os.read(proc.stdout.fileno(), 65536)
-                    pipe_open = bool(chunk)
-                    plan.state.output.feed(chunk)
-                elif not pipe_open:
-                    time.sleep(POLL_SECONDS)
-                if proc.poll() is not None:
-                    _kill_group(proc.pid)  # strays that still hold the pipe
-                for event in plan.events():
-                    if on_event is not None:
-                        on_event(event)
+        run, is_warm, note = _start(plan, None if warm is None else warm.server_for(plan.lab))
+    except BaseException:  # Ctrl+C while waiting for the warm process
+        plan.launch.tmpdir.cleanup()
+        raise
+    start = time.monotonic()
+    timed_out = False
+    open_output = True
+    cancelled = False
+    try:
+        while open_output or not run.poll():
+            remaining = start + plan.timeout - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if cancel is not None and cancel():
+                cancelled = True
+                break
+            watched = [run.output] if open_output else []
+            select.select(watched + run.wakeups(), [], [], min(POLL_SECONDS, remaining))
+            if open_output:
+                open_output = plan.drain(run)
+            if run.poll():
+                run.kill()  # strays that still hold the output
+            for event in plan.events():
+                if on_event is not None:
+                    on_event(event)
+    except BaseException:
+        plan.launch.tmpdir.cleanup()
+        raise
     finally:
-        _kill_group(proc.pid)
-        proc.wait()
-        proc.stdout.close()
-    return plan.finish(proc.returncode, timed_out, time.monotonic() - start)
-
-
-async def _pump(stream: asyncio.StreamReader, plan: Plan) -> None:
-    while chunk := await stream.read(65536):
-        plan.state.output.feed(chunk)
+        run.kill()
+        returncode = run.close()
+    if cancelled:
+        plan.launch.tmpdir.cleanup()
+        raise CheckCancelled(str(file))
+    return plan.finish(returncode, timed_out, time.monotonic() - begun, is_warm, note)
 
 
 async def stream_check(
@@ -207,39 +252,57 @@ async def stream_check(
     memory_bytes: int | None = DEFAULT_MEMORY,
     labs_root: Path | None = None,
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    warm: WarmGrader | None = None,
 ) -> AsyncIterator[TestEvent | CheckResult]:
     """Grade like `check_lab`, yielding TestEvents as they happen and the CheckResult last.
 
-    Cancelling the consuming task, or closing the iterator, kills the subprocess group. A consumer that may stop
+    Cancelling the consuming task, or closing the iterator, kills the run's process group. A consumer that may stop
     early should iterate inside `contextlib.aclosing(stream_check(...))` so the close happens at once, not at GC.
     """
     plan = plan_check(slug, file, device, timeout=timeout, memory_bytes=memory_bytes, labs_root=labs_root,
                       test_timeout=test_timeout)  # fmt: skip
+    begun = time.monotonic()
+    try:
+        run, is_warm, note = await _start_async(plan, warm)
+    except BaseException:  # cancelled while waiting for the warm process
+        plan.launch.tmpdir.cleanup()
+        raise
     start = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
-        *plan.launch.command, cwd=plan.launch.cwd, env=plan.launch.env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    pump = asyncio.create_task(_pump(proc.stdout, plan))
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+    open_output = True
+
+    def on_output() -> None:
+        nonlocal open_output
+        open_output = plan.drain(run)
+        if not open_output:
+            loop.remove_reader(run.output)
+        woken.set()
+
+    loop.add_reader(run.output, on_output)
     timed_out = False
     try:
-        while not (pump.done() and proc.returncode is not None):
+        while open_output or not run.poll():
             if time.monotonic() - start >= plan.timeout:
                 timed_out = True
                 break
             for event in plan.events():
                 yield event
-            await asyncio.sleep(POLL_SECONDS)
-            if proc.returncode is not None:
-                _kill_group(proc.pid)
+            try:
+                await asyncio.wait_for(woken.wait(), POLL_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+            woken.clear()
+            if run.poll():
+                run.kill()
+    except BaseException:  # cancelled, or the iterator closed: no verdict, no folder left behind
+        plan.launch.tmpdir.cleanup()
+        raise
     finally:
-        _kill_group(proc.pid)
-        pump.cancel()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            pass
+        if open_output:
+            loop.remove_reader(run.output)
+        run.kill()
+        returncode = run.close()
     for event in plan.events():
         yield event
-    yield plan.finish(proc.returncode, timed_out, time.monotonic() - start)
+    yield plan.finish(returncode, timed_out, time.monotonic() - begun, is_warm, note)

@@ -25,6 +25,10 @@ from trainer.paths import PROJECT_ROOT, db_path, trainer_home
 NOT_SET_UP = "the check ended before its sandbox was set up"
 _GRADER_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONUNBUFFERED": "1"}  # fmt: skip
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+"""One thread per math library unless the learner's environment says otherwise: a lab's tensors are tiny, and on a
+busy 2-core machine a second OpenMP thread waiting for a core made kv_cache's tests take 1-2.7 s instead of 0.05 s.
+The warm grader's process then holds no thread pool either (numpy's OpenBLAS starts one at import otherwise)."""
 
 
 @dataclass
@@ -39,6 +43,9 @@ class Launch:
     hidden: tuple[str, ...]
     removed: set[str]
     backup: str
+    spec: sandbox.Spec
+    pytest_argv: list[str]
+    """What follows `python -m pytest` (the warm grader runs it with pytest.main in a forked child)."""
     status: dict[str, str] = field(default_factory=dict)
     """Each protection: '' applied, else why not (the child's report replaces NOT_SET_UP)."""
     notes: dict[str, str] = field(default_factory=dict)
@@ -101,6 +108,13 @@ def _daily_backup() -> tuple[str, str]:
     return str(made or ""), ""
 
 
+def grader_environment(home: str, tmp: str) -> dict[str, str]:
+    """The scrubbed environment of a check (or of the warm grader's process) with this HOME and TMPDIR."""
+    python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    threads = {name: "1" for name in THREAD_VARIABLES if name not in os.environ}
+    return sandbox.environment(os.environ, home, tmp, {**_GRADER_ENV, **threads, "PYTHONPATH": python_path})
+
+
 def prepare(learner: Path, lab_root: Path, pytest_argv: Sequence[str]) -> Launch:
     """The launch of `python -m pytest PYTEST_ARGV` on `learner`'s file; pytest_argv gets `--report-file` here."""
     backup, backup_failed = _daily_backup()
@@ -112,11 +126,10 @@ def prepare(learner: Path, lab_root: Path, pytest_argv: Sequence[str]) -> Launch
     hidden, visible = _data_folders([PROJECT_ROOT, Path(sys.prefix), Path(sys.base_prefix), folder.resolve()])
     spec = sandbox.Spec(hidden, str(learner), str(folder), str(report), [str(PROJECT_ROOT), str(lab_root),
                                                                          str(Path.home())])  # fmt: skip
-    python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = sandbox.environment(os.environ, str(home), str(tmp), {**_GRADER_ENV, "PYTHONPATH": python_path})
-    python_args = ["-m", "pytest", *pytest_argv, "--report-file", str(report)]
-    launch = Launch(sandbox.command(spec, python_args), env, work, report, tmpdir, tuple(hidden),
-                    sandbox.removed_names(os.environ, env), backup)  # fmt: skip
+    env = grader_environment(str(home), str(tmp))
+    argv = [*pytest_argv, "--report-file", str(report)]
+    launch = Launch(sandbox.command(spec, ["-m", "pytest", *argv]), env, work, report, tmpdir, tuple(hidden),
+                    sandbox.removed_names(os.environ, env), backup, spec, argv)  # fmt: skip
     launch.status = {sandbox.CLEAN_ENV: "", sandbox.FRESH_HOME: ""} | dict.fromkeys(sandbox.NAMESPACE_PROTECTIONS,
                                                                                       NOT_SET_UP)  # fmt: skip
     launch.notes = {k: v for k, v in ((sandbox.DATA_HIDDEN, visible), ("daily_backup", backup_failed)) if v}

@@ -74,6 +74,10 @@ class CheckResult:
     sandbox: dict[str, Any] = field(default_factory=dict)
     """What protected the learner's data during the run: `applied` and `missing` protections (name: why not), and
     `backup`, the day's copy of progress.db (trainer.labs.sandbox, trainer.store.backup)."""
+    warm: bool = False
+    """Run in the warm grader's process (trainer.labs.warm) rather than a fresh one."""
+    warm_note: str = ""
+    """Why a check that asked for the warm grader ran without it (it could not start, stopped, ...), else empty."""
 
     @property
     def not_run(self) -> int:

@@ -190,6 +190,10 @@ class TrainerApp(App[None]):
             self.notify(self.load_error or "The progress database is not open.", severity="error")
         return self.backend.writable
 
+    def on_unmount(self) -> None:
+        """The app ends: stop the warm grader's process (it would also end by itself with this process)."""
+        self.backend.close_grader()
+
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Leave, and ignore screen-opening keys that are still queued."""
         self.closing = True

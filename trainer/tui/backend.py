@@ -83,6 +83,8 @@ class Backend:
         """True when the progress database cannot be read at all: the figures are unknown, the cards and labs still
         open (on an empty reader), reviews and statistics do not."""
         self._given_store = store
+        self._warm: Any = None
+        """The WarmGrader of the lab checks (trainer.labs.warm), once a check has needed it."""
 
     # -- life cycle
 
@@ -345,10 +347,20 @@ class Backend:
         return lab
 
     def stream_check(self, slug: str, file: Path) -> AsyncIterator[Any]:
-        """The grader's live events, then its CheckResult (the subprocess dies with the iterator)."""
+        """The grader's live events, then its CheckResult (the check's process dies with the iterator). Checks run
+        in the warm grader, started by the first one, kept until `close_grader`."""
         from trainer.labs.grader import stream_check
+        from trainer.labs.warm import WarmGrader
 
-        return stream_check(slug, file, self.settings.lab_device)
+        if self._warm is None:
+            self._warm = WarmGrader()
+        return stream_check(slug, file, self.settings.lab_device, warm=self._warm)
+
+    def close_grader(self) -> None:
+        """Stop the warm grader's process, if one was started."""
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
 
     def record_attempt(self, result: Any) -> LabCheckRecord:
         """Store a CheckResult as a lab attempt (the caller waits until `writable`): the check, and the graded round

@@ -1,4 +1,5 @@
-"""One lab: README, start, edit in $EDITOR, check with live results, hints, reset and solution."""
+"""One lab: README, start, edit in $EDITOR, check with live results (and again at each save), hints, reset and
+solution."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from textual.widgets._markdown import MarkdownH3
 from textual.worker import Worker, WorkerState
 
 from trainer import cjk, lab_review
+from trainer.labs.file_watch import Stamp, stamp
 from trainer.labs.registry import Lab, LabError
 from trainer.labs.results import CheckResult
 from trainer.paths import cannot_write
@@ -31,8 +33,9 @@ from trainer.tui.widgets.title_bar import TitleBar
 VERDICT_STYLES = {"passed": "green", "failed": "red", "error": "red", "timeout": "red", "oom": "red", "crashed": "red"}
 LAB_ACTIONS = ("start", "edit", "check", "hint", "reset", "solution", "toggle_lang")
 """What needs a written lab: hidden from the footer (and inert) on a lab that is not yet available."""
-STALE_POLL = 1.0
-"""Seconds between looks at the workspace file, to mark the shown results stale once it changes."""
+FILE_POLL = 0.2
+"""Seconds between looks at the workspace file: a save (in the app's editor or any other) marks the shown results
+stale and checks the file again."""
 HINT_WORD = {"en": "Hint", "zh": "提示"}
 
 
@@ -63,8 +66,10 @@ class LabScreen(Screen[None]):
         self.showing_solution = False
         self.checked_sha = ""
         """The hash of the file the shown results belong to ("" when none are shown)."""
-        self._seen_stamp: tuple[int, int] | None = None
-        """The workspace file's (mtime, size) at the last look for staleness."""
+        self._seen_stamp: Stamp = None
+        """The workspace file's stamp at the last look: another one means it was saved."""
+        self._checking_sha = ""
+        """The hash of the file the running check (if any) is checking."""
 
     def compose(self) -> ComposeResult:
         """README pane and side panel."""
@@ -105,7 +110,8 @@ class LabScreen(Screen[None]):
             self._show_verdict(last)
         else:
             self._show_last_attempt()
-        self.set_interval(STALE_POLL, self._mark_stale)
+        self._seen_stamp = stamp(backend.workspace_file(self.slug))
+        self.set_interval(FILE_POLL, self._look)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A lab that is not yet available offers nothing but `back`."""
@@ -187,6 +193,7 @@ class LabScreen(Screen[None]):
             self._cannot_write(exc)
             return
         self.notify(f"{'Created' if created else 'Already started:'} {path}", timeout=4)
+        self._seen_stamp = stamp(path)  # a fresh starter is not a save to check
         self._show_workspace()
         if created:
             await self._log(lab_review.START)
@@ -234,9 +241,14 @@ class LabScreen(Screen[None]):
         except Exception as exc:  # SuspendNotSupported (headless, web) or a missing editor
             self.notify(f"Cannot open an editor here ({exc.__class__.__name__}): edit {path} yourself.", severity="warning")
 
+    def _checking(self) -> bool:
+        """Whether a check is running."""
+        return self.check_worker is not None and self.check_worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
     def action_check(self) -> None:
         """Run the grader; pressing again while it runs cancels it (the test process is killed)."""
-        if self.check_worker is not None and self.check_worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+        if self._checking():
+            assert self.check_worker is not None
             self.check_worker.cancel()
             progress = self.query_one(ProgressBar)
             progress.update(total=progress.total or 1, progress=progress.progress)  # a still bar, not a spinning one
@@ -246,16 +258,25 @@ class LabScreen(Screen[None]):
         if not path.exists():
             self.notify("Start the lab first (s), then edit your file (e).", severity="warning")
             return
-        self.query_one(TestResults).clear()
-        self.query_one("#stale", Static).display = False
-        self.checked_sha = ""
+        self._start_check(path, live=True)
+
+    def _start_check(self, path: Path, live: bool) -> None:
+        """Check `path` in a worker (one that runs is cancelled). `live`: the results are cleared and each test
+        appears as it ends; else the shown ones stay, marked stale, until the verdict replaces them."""
+        self._checking_sha = self.app.backend.file_sha256(path)
+        if live:
+            self.query_one(TestResults).clear()
+            self.query_one("#stale", Static).display = False
+            self.query_one(TestResults).remove_class("-stale")
+            self.checked_sha = ""
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one("#verdict", Static).update("checking… (c again cancels)")
-        self.check_worker = self.run_check(path)
+        self.query_one("#verdict", Static).update("checking… (c again cancels)" if live else
+                                                  "saved: checking again… (c cancels)")  # fmt: skip
+        self.check_worker = self.run_check(path, live)
 
     @work(exclusive=True, group="check", name="lab check")
-    async def run_check(self, path: Path) -> None:
-        """Consume the grader's event stream; each finished test appears at once."""
+    async def run_check(self, path: Path, live: bool = True) -> None:
+        """Consume the grader's event stream; with `live`, each finished test appears at once."""
         backend = self.app.backend
         results = self.query_one(TestResults)
         progress = self.query_one(ProgressBar)
@@ -263,13 +284,14 @@ class LabScreen(Screen[None]):
         try:
             async with aclosing(backend.stream_check(self.slug, path)) as stream:
                 async for item in stream:
-                    await self._apply(item, results, progress, verdict)
+                    await self._apply(item, results if live else None, progress, verdict)
         except LabError as exc:  # could not start: cuda without CUDA, the file gone
             progress.update(total=1, progress=0)
             verdict.update(f"[red][b]CANNOT CHECK[/b][/] {escape(str(exc))}")
 
-    async def _apply(self, item: Any, results: TestResults, progress: ProgressBar, verdict: Static) -> None:
-        """One item of the grader's stream: an event, or the final CheckResult."""
+    async def _apply(self, item: Any, results: TestResults | None, progress: ProgressBar, verdict: Static) -> None:
+        """One item of the grader's stream: an event (each finished test added to `results`, when given), or the
+        final CheckResult."""
         kind = getattr(item, "kind", None)
         if kind == "session":
             progress.update(total=max(1, item.total), progress=0)
@@ -279,7 +301,8 @@ class LabScreen(Screen[None]):
         elif kind == "import_error":
             verdict.update(f"[red]your file could not be imported:[/] {escape(item.message)}")
         elif kind == "finished" and item.result is not None:
-            results.add(item.result)
+            if results is not None:
+                results.add(item.result)
             progress.advance(1)
         elif kind is None:
             self.app.backend.last_results[self.slug] = item
@@ -313,7 +336,6 @@ class LabScreen(Screen[None]):
     def _belongs_to(self, sha: str) -> None:
         """The shown results are those of the file with this hash: mark them stale at once if it has changed."""
         self.checked_sha = sha
-        self._seen_stamp = (-1, -1)  # no file has this stamp: look now
         self._mark_stale()
 
     def _show_last_attempt(self) -> None:
@@ -336,13 +358,27 @@ class LabScreen(Screen[None]):
         if not self.checked_sha or self.lab is None:
             return
         path = self.app.backend.workspace_file(self.slug)
-        stamp = _stamp(path)
-        if stamp == self._seen_stamp:
-            return
-        self._seen_stamp = stamp
-        stale = stamp is None or self.app.backend.file_sha256(path) != self.checked_sha
+        stale = self.app.backend.file_sha256(path) != self.checked_sha
         self.query_one(TestResults).set_class(stale, "-stale")
         self.query_one("#stale", Static).display = stale
+
+    def _look(self) -> None:
+        """A look at the workspace file: once it was saved, mark the results stale and check it again (a check of
+        an older version is stopped); a save that changed nothing checks nothing."""
+        if self.lab is None:
+            return
+        path = self.app.backend.workspace_file(self.slug)
+        now = stamp(path)
+        if now == self._seen_stamp:
+            return
+        self._seen_stamp = now
+        self._mark_stale()
+        if now is None:
+            return
+        sha = self.app.backend.file_sha256(path)
+        if sha == (self._checking_sha if self._checking() else self.checked_sha):
+            return
+        self._start_check(path, live=not self.checked_sha)
 
     def action_hint(self) -> None:
         """Show one more hint, and scroll to it."""
@@ -381,6 +417,8 @@ class LabScreen(Screen[None]):
                 self._cannot_write(exc)
                 return
             self.notify(f"Reset {path}")
+            self._seen_stamp = stamp(path)  # a fresh starter is not a save to check
+            self._mark_stale()
             self._show_workspace()
             await self._log(lab_review.RESET, str(backup or ""))
 
@@ -410,11 +448,3 @@ class LabScreen(Screen[None]):
             self.check_worker.cancel()
         self.app.pop_screen()
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """What changes when a file is saved: its modification time and size (None while it is missing)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size
