@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -253,6 +255,12 @@ def _print_summary(console: Console, result: CheckResult, verbose: bool = False)
                       f"only the last {len(result.output.encode())} were kept.[/]")  # fmt: skip
 
 
+def _prefetch_store() -> None:
+    """Import the store (SQLAlchemy: about half a second) on a thread while the check runs, so the attempt is saved
+    the moment the check ends instead of after that import."""
+    threading.Thread(target=importlib.import_module, args=("trainer.store.database",), daemon=True).start()
+
+
 def _record(result: CheckResult) -> Any:
     """Store the check; the store's LabCheckRecord, or None (with a warning) when it cannot be saved."""
     from trainer.config import ConfigError
@@ -356,6 +364,7 @@ def check(
     if file is None and not target.exists():
         raise _fail(f"no file at {target}: run `trainer lab start {slug}` first, or pass --file")
     console = _console()
+    _prefetch_store()
     try:
         if as_json:
             result = labs.check_lab(lab.slug, target, device, timeout=timeout, labs_root=lab.root)
