@@ -12,15 +12,13 @@ from textual.widgets._markdown import MarkdownH3
 from tui_helpers import run_async, wait_ready
 
 from trainer.config import load_settings
-from trainer.labs.registry import LabError
+from trainer.labs.registry import LabError, find_lab
 from trainer.labs.results import CheckResult, TestEvent, TestResult
-from trainer.tui.widgets.path_line import short_path
-from trainer.tui.widgets.test_results import readable
-from trainer.labs.registry import find_lab
 from trainer.labs.workspace import workspace_file
 from trainer.tui.dialogs.confirm import ConfirmScreen
 from trainer.tui.screens.lab import LabScreen
-from trainer.tui.widgets.test_results import TestResults
+from trainer.tui.widgets.path_line import short_path
+from trainer.tui.widgets.test_results import TestResults, readable
 
 SLUG = "longformer"
 
@@ -82,10 +80,8 @@ async def test_second_c_cancels_the_check_and_closes_the_stream(app_factory, sto
 
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_ready(app, pilot)
-        app.backend.stream_check = slow_stream
-        workspace_file("kv_cache").parent.mkdir(parents=True)
-        workspace_file("kv_cache").write_text("# my file\n")
-        await app.push_screen(LabScreen("kv_cache"))
+        my_file()
+        await open_lab(app, slow_stream)
         await pilot.press("c")
         await pilot.pause()
         assert not closed.is_set()
@@ -180,13 +176,24 @@ def stream_of(result):  # noqa: ANN001, ANN201
     return stream
 
 
-async def open_checked_lab(app, pilot, result_for):  # noqa: ANN001, ANN201
-    """The fake kv_cache lab opened and checked once with a stream ending in `result_for(file)`."""
+def my_file() -> Path:
+    """The fake kv_cache lab's workspace file, written."""
     target = workspace_file("kv_cache")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("# my file\n")
-    app.backend.stream_check = stream_of(result_for(target))
+    return target
+
+
+async def open_lab(app, stream) -> None:  # noqa: ANN001
+    """The fake kv_cache lab's screen, its checks going through `stream`."""
+    app.backend.stream_check = stream
     await app.push_screen(LabScreen("kv_cache"))
+
+
+async def open_checked_lab(app, pilot, result_for):  # noqa: ANN001, ANN201
+    """The fake kv_cache lab opened and checked once with a stream ending in `result_for(file)`."""
+    target = my_file()
+    await open_lab(app, stream_of(result_for(target)))
     await pilot.pause()
     await pilot.press("c")
     await app.screen.check_worker.wait()
@@ -273,10 +280,8 @@ async def test_a_cancelled_check_leaves_a_still_bar(app_factory, fake_lab) -> No
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(app, pilot)
-        app.backend.stream_check = slow_stream
-        workspace_file("kv_cache").parent.mkdir(parents=True)
-        workspace_file("kv_cache").write_text("# my file\n")
-        await app.push_screen(LabScreen("kv_cache"))
+        my_file()
+        await open_lab(app, slow_stream)
         await pilot.press("c")
         await pilot.pause()
         assert app.screen.query_one(ProgressBar).total is None  # spinning while it runs
@@ -294,10 +299,8 @@ async def test_a_check_that_cannot_start_says_why(app_factory, fake_lab) -> None
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(app, pilot)
-        app.backend.stream_check = refused
-        workspace_file("kv_cache").parent.mkdir(parents=True)
-        workspace_file("kv_cache").write_text("# my file\n")
-        await app.push_screen(LabScreen("kv_cache"))
+        my_file()
+        await open_lab(app, refused)
         await pilot.press("c")
         await app.screen.check_worker.wait()
         await pilot.pause()
